@@ -169,3 +169,17 @@ def empty_face(t: float, index: int = 0, image_size: tuple[int, int] = (0, 0)) -
 
 def deg(rad: float) -> float:
     return rad * 180.0 / math.pi
+
+
+@dataclass(frozen=True, eq=False)
+class MappedFrame:
+    """A FaceFrame plus the values a mapping profile computed from it (one float per profile output, in the
+    profile's output order). This is what outputs receive."""
+
+    face: FaceFrame
+    names: tuple[str, ...]
+    values: np.ndarray = field(repr=False)  # float32, len(names)
+    profile: str = ""
+
+    def as_dict(self) -> dict[str, float]:
+        return {n: float(v) for n, v in zip(self.names, self.values)}
