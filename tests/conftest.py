@@ -1,0 +1,46 @@
+"""Shared test fixtures: an isolated user home, and access to real face media.
+
+Media: ``tests/data/drive_d20.mp4`` is vendored; everything else comes from ``../shared/media`` (or
+``$VTBRIDGE_SHARED/media``). When it is absent those tests skip with a reason, unless ``VTBRIDGE_REQUIRE_MEDIA=1``
+(CI), where a missing file is a failure.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parent.parent
+DATA = REPO / "tests" / "data"
+
+
+def shared_dir() -> Path:
+    env = os.environ.get("VTBRIDGE_SHARED")
+    return Path(env) if env else REPO.parent / "shared"
+
+
+def media(name: str) -> Path:
+    """Path of a real face clip/portrait; skips (or fails under VTBRIDGE_REQUIRE_MEDIA=1) when unavailable."""
+    vendored = DATA / name
+    if vendored.exists():
+        return vendored
+    path = shared_dir() / "media" / name
+    if not path.exists():
+        reason = f"{name} not found in {path.parent} (shared media absent)"
+        if os.environ.get("VTBRIDGE_REQUIRE_MEDIA") == "1":
+            pytest.fail(reason + " but VTBRIDGE_REQUIRE_MEDIA=1")
+        pytest.skip(reason)
+    return path
+
+
+VENDORED_CLIP = DATA / "drive_d20.mp4"
+
+
+@pytest.fixture(autouse=True)
+def isolated_home(tmp_path_factory, monkeypatch):
+    """Every test gets its own VTBRIDGE_HOME so no real user config/token/calibration is read or written."""
+    home = tmp_path_factory.mktemp("vtbridge_home")
+    monkeypatch.setenv("VTBRIDGE_HOME", str(home))
+    return home
