@@ -1,0 +1,1 @@
+"""Face tracking: MediaPipe Face Landmarker -> FaceFrame (blendshapes, landmarks, head pose, gaze)."""

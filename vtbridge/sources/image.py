@@ -1,0 +1,61 @@
+"""A still image as a source: one frame, or the same frame repeated at a fixed rate (for a live pipeline)."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+import cv2
+import numpy as np
+
+from vtbridge.errors import SourceError
+from vtbridge.frames import Frame
+
+IMAGE_SUFFIXES = {".jpg", ".jpeg", ".png", ".bmp", ".webp", ".tif", ".tiff"}
+
+
+def read_image(path: Path) -> np.ndarray:
+    if not path.exists():
+        raise SourceError(f"image source {str(path)!r}: file not found; check the path")
+    data = np.fromfile(str(path), dtype=np.uint8)  # imdecode handles non-ASCII paths on Windows, imread does not
+    image = cv2.imdecode(data, cv2.IMREAD_COLOR) if data.size else None
+    if image is None:
+        raise SourceError(f"image source {str(path)!r}: not a readable image (corrupt or unsupported format); "
+                          f"use a JPEG or PNG")
+    return image
+
+
+class ImageSource:
+    """``repeat_fps=None``: a single frame then end. Otherwise the image is delivered at that rate forever."""
+
+    def __init__(self, path: str | Path, *, repeat_fps: float | None = None) -> None:
+        self.path = Path(path)
+        self.name = str(self.path)
+        self.image = read_image(self.path)
+        self.fps = repeat_fps
+        self.frame_count = None if repeat_fps else 1
+        self._index = 0
+        self._t0 = time.monotonic()
+
+    def read(self, timeout: float | None = None) -> Frame | None:
+        if self.fps is None:
+            if self._index:
+                return None
+        else:
+            due = self._t0 + self._index / self.fps
+            delay = due - time.monotonic()
+            if delay > 0:
+                time.sleep(delay)
+        t = self._index / self.fps if self.fps else 0.0
+        frame = Frame(image=self.image, t=t, index=self._index, source=self.name)
+        self._index += 1
+        return frame
+
+    def close(self) -> None:
+        pass
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
