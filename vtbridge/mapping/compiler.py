@@ -238,6 +238,20 @@ def build_output(expr_c: tuple, opt: Options):
     fe = _as_fn(expr_c)
     if opt.is_identity:
         return fe
+    if opt == Options(clamp=opt.clamp):  # clamp only: the most common option, worth its own closure
+        lo, hi = opt.clamp
+        if expr_c[0] == "l":
+            i = expr_c[1]
+
+            def clamp_slot(v):
+                x = v[i]
+                return lo if not x > lo else (hi if x > hi else x)
+            return clamp_slot
+
+        def clamp_expr(v):
+            x = fe(v)
+            return lo if not x > lo else (hi if x > hi else x)
+        return clamp_expr
     dz, gain, offset = opt.deadzone, opt.gain, opt.offset
     scale = gain != 1.0 or offset != 0.0
     curve = _curve_fn(opt.curve) if opt.curve is not None else None
