@@ -1,9 +1,10 @@
 """UDP senders: move the datagrams that a pure encoder builds (VMC, iFacialMocap) to one or more targets.
 
-Sends inline on the tracking thread from a non-blocking socket bound to an ephemeral port (never the receiver's
-port, so a receiver on the same machine can bind it). A missing receiver is normal: the ICMP "port unreachable"
-that comes back surfaces as ConnectionRefusedError (Linux) or ConnectionResetError/WSAECONNRESET (Windows) on a
-later send; it puts the status in "waiting", never "error". A full send buffer drops the datagram.
+Sends inline on the tracking thread from non-blocking sockets bound to ephemeral ports (never the receiver's port,
+so a receiver on the same machine can bind it). A missing receiver is normal: the ICMP "port unreachable" that
+comes back surfaces as ConnectionRefusedError (Linux) or ConnectionResetError/WSAECONNRESET (Windows) on a later
+send of the connected socket; it puts the status in "waiting", never "error". A full send buffer drops the
+datagram.
 """
 
 from __future__ import annotations
@@ -72,8 +73,20 @@ def _resolve(host: str, port: int, what: str) -> tuple[int, tuple]:
     return family, sockaddr
 
 
+def _peer(sock: socket.socket) -> str:
+    try:
+        host, port = sock.getpeername()[:2]
+    except OSError:
+        return "?"
+    return f"[{host}]:{port}" if ":" in host else f"{host}:{port}"
+
+
 class UdpOutput:
-    """An Output that sends ``encode(frame)`` datagrams to every target (see module docstring)."""
+    """An Output that sends ``encode(frame)`` datagrams to every target (see module docstring).
+
+    One non-blocking UDP socket per target, connected to it: the kernel picks an ephemeral source port, and a
+    connected socket is the only kind on which Linux reports the ICMP "port unreachable" of an absent receiver.
+    """
 
     def __init__(self, name: str, targets: Iterable[str | Sequence], encode: Encoder):
         self.name = name
@@ -82,13 +95,11 @@ class UdpOutput:
         self.targets: list[Target] = [_as_target(t, what) for t in targets]
         if not self.targets:
             raise OutputError(f"{name}: no UDP target given; add one such as 127.0.0.1:{VMC_DEFAULT[1]}")
-        self._socks: dict[int, socket.socket] = {}
-        self._dest: list[tuple[socket.socket, tuple]] = []
+        self._socks: list[socket.socket] = []
         try:
             for host, port in self.targets:
                 family, addr = _resolve(host, port, what)
-                sock = self._socks.get(family) or self._open(family)
-                self._dest.append((sock, addr))
+                self._socks.append(self._open(family, addr, f"{host}:{port}"))
         except Exception:
             self.close()
             raise
@@ -97,23 +108,21 @@ class UdpOutput:
                                             "refused": 0, "dropped": 0})
         self._since_refused = WAITING_FRAMES
 
-    def _open(self, family: int) -> socket.socket:
+    def _open(self, family: int, addr: tuple, label: str) -> socket.socket:
         sock = socket.socket(family, socket.SOCK_DGRAM)
         try:
             sock.setblocking(False)
-            sock.bind(("::" if family == socket.AF_INET6 else "0.0.0.0", 0))  # ephemeral source port
-            if hasattr(socket, "SIO_UDP_CONNRESET"):  # Windows: don't report ICMP port unreachable at all
-                sock.ioctl(socket.SIO_UDP_CONNRESET, False)
+            sock.connect(addr)  # binds an ephemeral source port; never the receiver's port
         except OSError as e:
             sock.close()
-            raise OutputError(f"{self.name}: cannot open a UDP socket ({e}); check the network settings") from None
-        self._socks[family] = sock
+            raise OutputError(f"{self.name}: cannot send to {label} ({e.strerror or e}); check the address "
+                              "and that the network is up") from None
         return sock
 
     @property
     def local_ports(self) -> list[int]:
         """The ephemeral source port of each socket (for diagnostics and tests)."""
-        return [s.getsockname()[1] for s in self._socks.values()]
+        return [s.getsockname()[1] for s in self._socks]
 
     def send(self, frame: MappedFrame) -> None:
         st = self._status
@@ -126,10 +135,10 @@ class UdpOutput:
             return
         refused = failed = False
         sent = 0
-        for sock, addr in self._dest:
+        for sock in self._socks:
             for d in datagrams:
                 try:
-                    sock.sendto(d, addr)
+                    sock.send(d)
                     sent += 1
                 except (ConnectionRefusedError, ConnectionResetError):
                     refused = True  # receiver not running (ICMP port unreachable from an earlier datagram)
@@ -139,7 +148,7 @@ class UdpOutput:
                 except OSError as e:
                     failed = True
                     st.detail["dropped"] += 1
-                    st.last_error = f"{self.name}: send to {addr[0]}:{addr[1]} failed: {e.strerror or e}"
+                    st.last_error = f"{self.name}: send to {_peer(sock)} failed: {e.strerror or e}"
         st.packets += sent
         self._since_refused = 0 if refused else self._since_refused + 1
         if failed:
@@ -153,10 +162,9 @@ class UdpOutput:
                             last_error=st.last_error, detail=dict(st.detail))
 
     def close(self) -> None:
-        for s in self._socks.values():
+        for s in self._socks:
             s.close()
         self._socks.clear()
-        self._dest.clear()
         if hasattr(self, "_status"):
             self._status.state = "off"
 
