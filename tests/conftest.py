@@ -44,3 +44,11 @@ def isolated_home(tmp_path_factory, monkeypatch):
     home = tmp_path_factory.mktemp("vtbridge_home")
     monkeypatch.setenv("VTBRIDGE_HOME", str(home))
     return home
+
+
+@pytest.fixture(scope="session")
+def d20():
+    """(frames, faces) of the vendored clip, tracked raw once per session."""
+    from tests.tracked import tracked
+
+    return tracked("drive_d20.mp4")

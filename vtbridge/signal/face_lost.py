@@ -34,16 +34,18 @@ class FaceLostEaser:
     def __init__(self, params: FaceLostParams = FaceLostParams()) -> None:
         self.params = params
         self.last_good: np.ndarray | None = None
-        self.lost_since: float | None = None
+        self.last_seen = 0.0
+        self.lost_since: float | None = None  # time of the first frame without a face, None while tracking
 
-    def seen(self, vector: np.ndarray) -> None:
-        self.last_good = vector
+    def seen(self, vector: np.ndarray, t: float) -> None:
+        self.last_good, self.last_seen = vector, t
         self.lost_since = None
 
     def lost(self, t: float) -> np.ndarray | None:
-        """The vector to show at time ``t`` with no face; None if a face was never seen."""
+        """The vector to show at time ``t`` with no face; None if a face was never seen. The hold counts from
+        the last frame that had a face."""
         if self.last_good is None:
             return None
         if self.lost_since is None:
             self.lost_since = t
-        return self.last_good * ease_weight(t - self.lost_since, self.params)
+        return self.last_good * ease_weight(t - self.last_seen, self.params)

@@ -55,6 +55,7 @@ class FaceSmoother:
         self._filters = {name: OneEuroFilter(getattr(config, name)) for name in GROUPS}
         self._easer = FaceLostEaser(config.face_lost)
         self._shown: np.ndarray | None = None
+        self._shown_t = 0.0
 
     def process(self, face: FaceFrame) -> FaceFrame:
         if face.found:
@@ -64,14 +65,14 @@ class FaceSmoother:
                 for name, sl in GROUPS.items():
                     f = self._filters[name]
                     if self._easer.lost_since is not None and self._shown is not None:
-                        f.reset(self._shown[sl], face.t)
+                        f.reset(self._shown[sl], self._shown_t)
                     out[sl] = f(v[sl], face.t)
                 v = out
-            self._easer.seen(v)
-            self._shown = v
+            self._easer.seen(v, face.t)
+            self._shown, self._shown_t = v, face.t
             return unpack(face, v, True)
         v = self._easer.lost(face.t)
         if v is None:
             return face
-        self._shown = v
+        self._shown, self._shown_t = v, face.t
         return unpack(face, v, False)

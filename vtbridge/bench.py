@@ -1,0 +1,171 @@
+"""``vtbridge bench``: per-stage timings of the real pipeline on a real clip, as ratios to raw MediaPipe inference.
+
+Stages, in pipeline order (each timed with perf_counter around exactly that work):
+  decode     read + decode one frame from the file (OpenCV/FFmpeg) and convert BGR -> RGB
+  inference  MediaPipe Face Landmarker ``detect_for_video`` only (the reference: ratio 1.0)
+  track      MediaPipe result -> FaceFrame (blendshape reorder, landmarks array, matrix -> pose, gaze)
+  filter     calibration + One Euro filter + face-lost handling
+  map        mapping-profile evaluation (compiled expressions)
+  send       VMC datagram building + UDP send to a local receiver (and iFacialMocap text)
+  render     annotated preview frame (landmarks, axes, blendshape bars), what the dashboard/preview draws
+Latency is decode start -> send end per frame (render runs off the tracking thread in the daemon, so it is not
+included). CPU time is process CPU (all threads) per frame; RSS is the process peak.
+"""
+
+from __future__ import annotations
+
+import socket
+import sys
+import time
+from contextlib import contextmanager
+
+import numpy as np
+
+from vtbridge.annotate import annotate
+from vtbridge.progress import Progress
+from vtbridge.signal.calibration import NO_CALIBRATION, apply_calibration
+from vtbridge.signal.smoothing import FaceSmoother
+from vtbridge.sources import open_source
+from vtbridge.tracking.landmarker import Tracker
+
+STAGES = ("decode", "inference", "track", "filter", "map", "send", "render")
+
+
+def peak_rss_mb() -> float | None:
+    if sys.platform == "win32":
+        try:
+            import ctypes
+            from ctypes import wintypes
+
+            class PMC(ctypes.Structure):
+                _fields_ = [("cb", wintypes.DWORD), ("PageFaultCount", wintypes.DWORD)] + [
+                    (n, ctypes.c_size_t) for n in ("PeakWorkingSetSize", "WorkingSetSize", "QuotaPeakPagedPoolUsage",
+                                                   "QuotaPagedPoolUsage", "QuotaPeakNonPagedPoolUsage",
+                                                   "QuotaNonPagedPoolUsage", "PagefileUsage", "PeakPagefileUsage")]
+            pmc = PMC()
+            pmc.cb = ctypes.sizeof(PMC)
+            handle = ctypes.windll.kernel32.GetCurrentProcess()
+            ctypes.windll.psapi.GetProcessMemoryInfo(handle, ctypes.byref(pmc), pmc.cb)
+            return pmc.PeakWorkingSetSize / 2**20
+        except (OSError, AttributeError):
+            return None
+    import resource
+
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    return peak / 2**20 if sys.platform == "darwin" else peak / 1024
+
+
+class StageClock:
+    def __init__(self) -> None:
+        self.samples: dict[str, list[float]] = {name: [] for name in STAGES}
+
+    @contextmanager
+    def time(self, stage: str):
+        t0 = time.perf_counter()
+        yield
+        self.samples[stage].append((time.perf_counter() - t0) * 1000.0)
+
+
+def _stats(ms: list[float]) -> dict[str, float]:
+    a = np.asarray(ms)
+    return {"p50_ms": round(float(np.percentile(a, 50)), 4), "p99_ms": round(float(np.percentile(a, 99)), 4),
+            "mean_ms": round(float(a.mean()), 4)}
+
+
+def _optional_mapper(profile: str):
+    try:
+        from vtbridge.mapping.profile import load_profile
+    except ImportError:
+        return None
+    return load_profile(profile).mapper()
+
+
+def _optional_senders(port: int):
+    try:
+        from vtbridge.outputs.udp import ifm_output, vmc_output
+    except ImportError:
+        return []
+    return [vmc_output([("127.0.0.1", port)]), ifm_output([("127.0.0.1", port)], 1)]
+
+
+def run_bench(spec: str, *, frames: int | None = None, profile: str = "vseeface", progress: bool = True) -> dict:
+    source = open_source(spec)
+    total = min(frames, source.frame_count) if frames and source.frame_count else frames or source.frame_count
+    clock = StageClock()
+    latency: list[float] = []
+    smoother = FaceSmoother()
+    mapper = _optional_mapper(profile)
+    sink = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)  # a real receiver so sends are real UDP deliveries
+    sink.bind(("127.0.0.1", 0))
+    sink.setblocking(False)
+    senders = _optional_senders(sink.getsockname()[1])
+    bar = Progress(total, "bench", enabled=progress)
+    n = 0
+    cpu0, wall0 = time.process_time(), time.perf_counter()
+    try:
+        with Tracker() as tracker:
+            while total is None or n < total:
+                t_start = time.perf_counter()
+                with clock.time("decode"):
+                    frame = source.read()
+                    if frame is None:
+                        clock.samples["decode"].pop()
+                        break
+                    rgb = tracker.prepare(frame)
+                with clock.time("inference"):
+                    result = tracker.infer(rgb, frame.t)
+                with clock.time("track"):
+                    face = tracker.to_face(result, frame)
+                with clock.time("filter"):
+                    face = smoother.process(apply_calibration(face, NO_CALIBRATION))
+                if mapper is not None:
+                    with clock.time("map"):
+                        mapped = mapper.process(face)
+                    with clock.time("send"):
+                        for s in senders:
+                            s.send(mapped)
+                latency.append((time.perf_counter() - t_start) * 1000.0)
+                with clock.time("render"):
+                    annotate(frame.image, face)
+                _drain(sink)
+                n += 1
+                bar.update()
+    finally:
+        bar.close()
+        source.close()
+        sink.close()
+        for s in senders:
+            s.close()
+    if n == 0:
+        raise ValueError("no frames")
+    wall = time.perf_counter() - wall0
+    cpu = time.process_time() - cpu0
+    inference = float(np.mean(clock.samples["inference"]))
+    stages = {}
+    for name, ms in clock.samples.items():
+        if ms:
+            stages[name] = _stats(ms) | {"ratio_to_inference": round(float(np.mean(ms)) / inference, 4)}
+    rss = peak_rss_mb()
+    return {"source": spec, "frames": n, "fps": round(n / wall, 2), "cpu_ms_per_frame": round(cpu * 1000 / n, 3),
+            "rss_mb": None if rss is None else round(rss, 1), "stages": stages,
+            "latency": {k: v for k, v in _stats(latency).items() if k != "mean_ms"}}
+
+
+def _drain(sock: socket.socket) -> None:
+    try:
+        while True:
+            sock.recv(65536)
+    except (BlockingIOError, OSError):
+        pass
+
+
+def format_table(report: dict) -> str:
+    lines = [f"vtbridge bench: {report['source']}  {report['frames']} frames  {report['fps']} fps  "
+             f"cpu {report['cpu_ms_per_frame']} ms/frame  peak rss {report['rss_mb']} MB",
+             f"{'stage':<10} {'p50 ms':>9} {'p99 ms':>9} {'mean ms':>9} {'x inference':>12}"]
+    for name, s in report["stages"].items():
+        lines.append(f"{name:<10} {s['p50_ms']:>9.3f} {s['p99_ms']:>9.3f} {s['mean_ms']:>9.3f} "
+                     f"{s['ratio_to_inference']:>12.4f}")
+    lat = report["latency"]
+    lines.append(f"latency (decode -> send): p50 {lat['p50_ms']:.2f} ms, p99 {lat['p99_ms']:.2f} ms")
+    return "\n".join(lines)
