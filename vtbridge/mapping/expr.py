@@ -306,7 +306,7 @@ def parse(text: str) -> Node:
     if not isinstance(text, str):
         raise ExprError("expression must be a string", 1)
     if len(text) > MAX_EXPR_LENGTH:
-        raise ExprError(f"expression is {len(text)} characters long (limit {MAX_EXPR_LENGTH})", MAX_EXPR_LENGTH,
+        raise ExprError(f"expression is {len(text)} characters long (limit {MAX_EXPR_LENGTH})", MAX_EXPR_LENGTH + 1,
                         "split it into several outputs and reference them by name")
     if not text.strip():
         raise ExprError("expression is empty", 1, "write e.g. \"jawOpen\" or \"0\"")
