@@ -218,16 +218,16 @@ class VtsEmulator:
     async def _answer(self, raw, conn: Conn) -> dict:
         request_id, message_type = str(uuid.uuid4()), "APIError"
         try:
-            if not self.api_enabled:
-                raise Fault(E_API_OFF, "API access has been deactivated by the user.")
             try:
                 msg = json.loads(raw)
             except (ValueError, UnicodeDecodeError):
-                raise Fault(E_JSON, "JSON payload is invalid.") from None
-            if not isinstance(msg, dict):
-                raise Fault(E_JSON, "JSON payload must be an object.")
-            if isinstance(msg.get("requestID"), str):
+                msg = None
+            if isinstance(msg, dict) and isinstance(msg.get("requestID"), str):
                 request_id = msg["requestID"]
+            if not self.api_enabled:
+                raise Fault(E_API_OFF, "API access has been deactivated by the user.")
+            if not isinstance(msg, dict):
+                raise Fault(E_JSON, "JSON payload is invalid.")
             if msg.get("apiName") != "VTubeStudioPublicAPI":
                 raise Fault(E_API_NAME, "apiName must be \"VTubeStudioPublicAPI\".")
             if msg.get("apiVersion") != "1.0":

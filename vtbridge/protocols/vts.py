@@ -421,9 +421,9 @@ class Session:
             return self.note(f"VTS: ignored a malformed message from VTube Studio ({exc})", key="malformed",
                              error=False)
         pending = self._pending.pop(resp.request_id, None) if resp.request_id else None
-        if pending is None:
-            return []  # events, broadcasts, stale or foreign responses
         err = resp.error_id
+        if pending is None and err != ErrorId.API_ACCESS_DEACTIVATED:
+            return []  # events, broadcasts, stale or foreign responses
         if err == ErrorId.API_ACCESS_DEACTIVATED:
             self.api_off = True
             return self._fail(State.ERROR, "VTube Studio's plugin API is off: enable \"Allow Plugin API access\" "
