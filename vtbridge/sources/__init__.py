@@ -9,7 +9,7 @@ from vtbridge.errors import SourceError
 from vtbridge.sources.base import LatestSlot, Source
 from vtbridge.sources.camera import CameraRequest, CameraSource
 from vtbridge.sources.image import IMAGE_SUFFIXES, ImageSource
-from vtbridge.sources.video import VideoFileSource
+from vtbridge.sources.video import VIDEO_SUFFIXES, VideoFileSource
 
 __all__ = ["open_source", "Source", "LatestSlot", "CameraRequest", "describe_spec"]
 
@@ -40,8 +40,8 @@ def open_source(spec: str, *, realtime: bool = False, loop: bool = False, image_
     try:
         return VideoFileSource(path, realtime=realtime, loop=loop)
     except SourceError:
-        # A picture with an unusual extension is still a picture; anything else keeps the video error.
-        if path.is_file():
+        # A picture with an unusual extension is still a picture; a file named as a video keeps the video error.
+        if path.is_file() and path.suffix.lower() not in VIDEO_SUFFIXES:
             try:
                 return ImageSource(path, repeat_fps=image_fps)
             except SourceError:

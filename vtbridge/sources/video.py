@@ -10,7 +10,10 @@ import cv2
 
 from vtbridge.errors import SourceError
 from vtbridge.frames import Frame
+from vtbridge.native import native_stderr_silenced
 from vtbridge.sources.base import ThreadedSource
+
+VIDEO_SUFFIXES = {".mp4", ".m4v", ".mov", ".avi", ".mkv", ".webm", ".wmv", ".flv", ".mpg", ".mpeg", ".ts"}
 
 
 def open_capture(path: Path) -> cv2.VideoCapture:
@@ -20,11 +23,12 @@ def open_capture(path: Path) -> cv2.VideoCapture:
                           f"the current directory)")
     if path.is_dir():
         raise SourceError(f"video source {str(path)!r} is a folder; give a video or image file")
-    cap = cv2.VideoCapture(str(path), cv2.CAP_FFMPEG)
-    ok = cap.isOpened()
-    if ok:
-        ok, _ = cap.read()
-        cap.set(cv2.CAP_PROP_POS_FRAMES, 0)
+    with native_stderr_silenced():
+        cap = cv2.VideoCapture(str(path), cv2.CAP_FFMPEG)
+        ok = cap.isOpened()
+        if ok:
+            ok, _ = cap.read()
+            cap.set(cv2.CAP_PROP_POS_FRAMES, 0)
     if not ok:
         cap.release()
         raise SourceError(f"video source {str(path)!r}: cannot decode it as video (corrupt, truncated or not a "

@@ -7,9 +7,7 @@ so looping files and cameras with coarse clocks both work.
 
 from __future__ import annotations
 
-import contextlib
 import os
-import sys
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -19,6 +17,7 @@ import numpy as np
 from vtbridge.errors import ModelError
 from vtbridge.frames import ARKIT_INDEX, ARKIT_NAMES, FaceFrame, Frame, empty_face
 from vtbridge.models import model_path
+from vtbridge.native import native_stderr_silenced
 from vtbridge.tracking.gaze import gaze_from_blendshapes
 from vtbridge.tracking.pose import pose_from_matrix
 
@@ -32,25 +31,6 @@ class TrackerOptions:
     min_detection_confidence: float = 0.5
     min_presence_confidence: float = 0.5
     min_tracking_confidence: float = 0.5
-
-
-@contextlib.contextmanager
-def _native_stderr_silenced():
-    """MediaPipe's C++ core prints start-up chatter (glog/absl "W0000 ..." lines) straight to file descriptor 2,
-    past Python's logging. Silence fd 2 while the graph starts; real failures still raise Python exceptions."""
-    try:
-        sys.stderr.flush()
-        saved = os.dup(2)
-    except (OSError, ValueError):
-        yield
-        return
-    try:
-        with open(os.devnull, "w") as null:
-            os.dup2(null.fileno(), 2)
-            yield
-    finally:
-        os.dup2(saved, 2)
-        os.close(saved)
 
 
 def _import_mediapipe():
@@ -81,7 +61,7 @@ class Tracker:
             output_facial_transformation_matrixes=True,
         )
         try:
-            with _native_stderr_silenced():
+            with native_stderr_silenced():
                 self._landmarker = vision.FaceLandmarker.create_from_options(opts)
                 self._landmarker.detect_for_video(mp.Image(image_format=mp.ImageFormat.SRGB,
                                                            data=np.zeros((64, 64, 3), np.uint8)), 0)
