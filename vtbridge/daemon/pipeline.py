@@ -1,0 +1,316 @@
+"""The live pipeline: source -> tracker -> calibration -> filter -> profile(s) -> outputs, in one loop on one thread.
+
+This is the only place that calls the stages (they are plain ``process`` objects). It owns the resilience rules:
+a failing output never stops tracking or the other outputs (``Output.send`` must not raise, and is isolated anyway);
+a lost source is retried with backoff while the status says why; a broken profile edit keeps the last good one.
+It also implements the ``Controller`` seam (snapshot / preview / commands) for the tray and the dashboard.
+"""
+
+from __future__ import annotations
+
+import logging
+import queue
+import threading
+import time
+from dataclasses import dataclass, field, replace
+
+import cv2
+
+from vtbridge.annotate import annotate
+from vtbridge.daemon.control import Command, Snapshot
+from vtbridge.daemon.stats import OutputRates, StageTimes, snapshot_of
+from vtbridge.errors import SourceError, VtbridgeError
+from vtbridge.frames import FaceFrame, Frame, MappedFrame
+from vtbridge.mapping.profile import list_profiles
+from vtbridge.mapping.watch import ProfileWatcher
+from vtbridge.outputs.base import Output
+from vtbridge.signal.calibration import (NO_CALIBRATION, CalibrationRecorder, apply_calibration, load_calibration,
+                                         save_calibration)
+from vtbridge.signal.smoothing import FaceSmoother, FilterConfig
+from vtbridge.sources import Source, open_source
+from vtbridge.tracking.landmarker import Tracker, TrackerOptions
+
+log = logging.getLogger("vtbridge.pipeline")
+
+
+@dataclass(frozen=True)
+class PipelineOptions:
+    source: str = "0"
+    loop: bool = True  # files restart at the end (re-opened, so a replaced file is picked up)
+    mirror: bool = False
+    filter: FilterConfig = FilterConfig()
+    calibration: bool = True
+    duration: float | None = None  # stop after this many seconds (tests, demos)
+    status_interval: float = 5.0  # one status line every N seconds (0: never)
+    retry_min: float = 0.5  # source retry backoff, seconds
+    retry_max: float = 5.0
+
+
+@dataclass
+class Binding:
+    """An output and the profile that feeds it (VMC: the user's profile; iFacialMocap: ``ifacialmocap``...)."""
+
+    output: Output
+    profile: str
+    enabled: bool = True
+
+
+@dataclass
+class _Live:
+    """Mutable loop state, touched only by the tracking thread (viewers read ``Snapshot``s)."""
+
+    state: str = "starting"
+    message: str = ""
+    paused: bool = False
+    frames: int = 0
+    faces: int = 0
+    last_frame: Frame | None = None
+    last_face: FaceFrame | None = None
+    last_values: dict = field(default_factory=dict)
+    recorder: CalibrationRecorder | None = None
+
+
+class Pipeline:
+    def __init__(self, options: PipelineOptions, bindings: list[Binding], *, main_profile: str,
+                 printer=print) -> None:
+        self.options = options
+        self.bindings = bindings
+        self.main_profile = main_profile
+        self.print = printer
+        self._commands: queue.SimpleQueue[Command] = queue.SimpleQueue()
+        self._stop = threading.Event()
+        self._live = _Live()
+        self._snapshot = Snapshot(state="starting", source=options.source, profile=main_profile)
+        self._watchers: dict[str, ProfileWatcher] = {}
+        for name in {b.profile for b in bindings} | {main_profile}:
+            self._watchers[name] = ProfileWatcher(name, on_error=self._profile_error)  # raises if broken at start
+        self.stages = StageTimes()
+        self.rates = OutputRates()
+        self.calibration = NO_CALIBRATION
+        self.cameras: tuple[str, ...] = ()
+        self._published_at = 0.0
+        self._profile_names: tuple[float, tuple[str, ...]] = (0.0, ())
+        self._reopen = False  # set by a set_camera command: close the source, open the new one
+
+    # ---- Controller seam -------------------------------------------------------------------------------------
+    def snapshot(self) -> Snapshot:
+        return self._snapshot
+
+    def preview_jpeg(self) -> bytes | None:
+        frame, face = self._live.last_frame, self._live.last_face
+        if frame is None:
+            return None
+        image = cv2.flip(frame.image, 1) if self.options.mirror else frame.image
+        if face is not None:
+            image = annotate(image, face, panel=False)
+        ok, buf = cv2.imencode(".jpg", image, [cv2.IMWRITE_JPEG_QUALITY, 75])
+        return buf.tobytes() if ok else None
+
+    def submit(self, command: Command) -> None:
+        self._commands.put(command)
+
+    def stop(self) -> None:
+        self._stop.set()
+
+    # ---- the loop --------------------------------------------------------------------------------------------
+    def run(self) -> _Live:
+        """Track until stopped (SIGINT/Quit), the duration passes, or a non-looping file ends."""
+        opts = self.options
+        t_start = time.monotonic()
+        next_status = t_start + opts.status_interval if opts.status_interval else float("inf")
+        source: Source | None = None
+        backoff = opts.retry_min
+        retry_at = 0.0
+        t_offset, last_t = 0.0, -1.0
+        try:
+            with Tracker(TrackerOptions(mirror=opts.mirror)) as tracker:
+                smoother = FaceSmoother(opts.filter)
+                while not self._stop.is_set():
+                    now = time.monotonic()
+                    if opts.duration is not None and now - t_start >= opts.duration:
+                        break
+                    self._drain_commands()
+                    if self._reopen:
+                        self._reopen = False
+                        if source is not None:
+                            source.close()
+                            source = None
+                        retry_at = 0.0
+                    if now >= next_status:
+                        next_status = now + opts.status_interval
+                        self.print(self.status_line())
+                    if source is None:
+                        if now < retry_at:
+                            self._stop.wait(min(0.05, retry_at - now))
+                            continue
+                        try:
+                            source = open_source(opts.source, realtime=True, image_fps=30.0)
+                            self.calibration = self._load_calibration(source.name)
+                            backoff = opts.retry_min
+                            self._set_state("tracking", "")
+                            log.info("source %s open", source.name)
+                        except SourceError as err:
+                            self._source_failed(str(err), now, backoff)
+                            retry_at, backoff = now + backoff, min(backoff * 2, opts.retry_max)
+                            continue
+                    try:
+                        frame = source.read(timeout=2.0)
+                    except (TimeoutError, SourceError) as err:
+                        source.close()
+                        source = None
+                        why = "no frame for 2 s" if isinstance(err, TimeoutError) else str(err)
+                        self._source_failed(f"source {opts.source!r} lost: {why}", now, backoff)
+                        retry_at, backoff = now + backoff, min(backoff * 2, opts.retry_max)
+                        continue
+                    if frame is None:  # end of a file
+                        source.close()
+                        source = None
+                        if not opts.loop:
+                            break
+                        continue
+                    if frame.t + t_offset <= last_t:  # a reopened file restarts at 0: keep time increasing
+                        t_offset = last_t + 1.0 / 30.0 - frame.t
+                    frame = replace(frame, t=frame.t + t_offset)
+                    last_t = frame.t
+                    if self._live.paused:
+                        self._live.last_frame = frame
+                        self._publish(frame.t)
+                        continue
+                    self._step(tracker, smoother, frame)
+        finally:
+            if source is not None:
+                source.close()
+            self._set_state("stopped", "")
+            self._publish(last_t, force=True)
+        return self._live
+
+    def _step(self, tracker: Tracker, smoother: FaceSmoother, frame: Frame) -> None:
+        live, clock = self._live, self.stages
+        with clock.time("track"):
+            face = tracker.process(frame)
+        if live.recorder is not None:
+            self._feed_calibration(face)
+        with clock.time("filter"):
+            face = smoother.process(apply_calibration(face, self.calibration))
+        with clock.time("map"):
+            mapped: dict[str, MappedFrame] = {}
+            for name, watcher in self._watchers.items():
+                watcher.poll()
+                mapped[name] = watcher.mapper.process(face)
+        with clock.time("send"):
+            for b in self.bindings:
+                if b.enabled:
+                    try:
+                        b.output.send(mapped[b.profile])
+                    except Exception as exc:  # an output bug must never stop tracking
+                        log.exception("output %s failed", b.output.name)
+                        self.rates.error(b.output.name, f"{type(exc).__name__}: {exc}")
+        live.frames += 1
+        live.faces += face.found
+        live.last_frame, live.last_face = frame, face
+        live.last_values = mapped[self.main_profile].as_dict()
+        if live.state in ("tracking", "no_face", "starting"):
+            self._set_state("tracking" if face.found else "no_face", "")
+        self._publish(frame.t)
+
+    # ---- helpers ---------------------------------------------------------------------------------------------
+    def _load_calibration(self, source_name: str):
+        if not self.options.calibration:
+            return NO_CALIBRATION
+        try:
+            return load_calibration(source_name)
+        except VtbridgeError as err:
+            self.print(f"warning: {err}")
+            return NO_CALIBRATION
+
+    def _feed_calibration(self, face: FaceFrame) -> None:
+        rec = self._live.recorder
+        rec.add(face)
+        if rec.done:
+            self._live.recorder = None
+            try:
+                self.calibration = rec.finish()
+                path = save_calibration(self.calibration)
+                self.print(f"calibrated neutral face from {self.calibration.samples} frames -> {path}")
+            except VtbridgeError as err:
+                self.print(f"calibration failed: {err}")
+
+    def _source_failed(self, message: str, now: float, backoff: float) -> None:
+        if self._live.message != message:
+            self.print(f"{message} (retrying every {backoff:.1f}s+)")
+        self._set_state("error", message)
+        self._publish(self._snapshot.t, force=True)
+
+    def _profile_error(self, message: str) -> None:
+        self.print(f"profile error (keeping the last good version): {message}")
+
+    def _set_state(self, state: str, message: str) -> None:
+        self._live.state, self._live.message = state, message
+
+    def _drain_commands(self) -> None:
+        while True:
+            try:
+                cmd = self._commands.get_nowait()
+            except queue.Empty:
+                return
+            self._apply(cmd)
+
+    def _apply(self, cmd: Command) -> None:
+        live = self._live
+        if cmd.kind in ("pause", "resume"):
+            live.paused = cmd.kind == "pause"
+            self._set_state("paused" if live.paused else "tracking", "")
+        elif cmd.kind in ("toggle_output", "set_output"):
+            name, value = (cmd.arg, None) if cmd.kind == "toggle_output" else tuple(cmd.arg)
+            for b in self.bindings:
+                if b.output.name == name:
+                    b.enabled = (not b.enabled) if value is None else bool(value)
+        elif cmd.kind == "set_profile":
+            try:
+                watcher = ProfileWatcher(str(cmd.arg), on_error=self._profile_error)
+            except VtbridgeError as err:
+                self.print(f"profile {cmd.arg!r} not loaded, keeping {self.main_profile!r}: {err}")
+                return
+            old = self.main_profile
+            self._watchers[str(cmd.arg)] = watcher
+            for b in self.bindings:
+                if b.profile == old:
+                    b.profile = str(cmd.arg)
+            self.main_profile = str(cmd.arg)
+        elif cmd.kind == "set_camera":
+            self.options = replace(self.options, source=str(cmd.arg))
+            self._reopen = True
+        elif cmd.kind == "calibrate":
+            name = self._live.last_frame.source if self._live.last_frame else self.options.source
+            live.recorder = CalibrationRecorder(2.0, source=name)
+            self.print("calibrating: relax your face and look at the screen for 2 s")
+        elif cmd.kind == "quit":
+            self._stop.set()
+        else:
+            log.warning("ignored unknown command %r", cmd.kind)
+
+    def _publish(self, t: float, force: bool = False) -> None:
+        """Rebuild the viewers' snapshot, at most 30 times a second (viewers poll at <= 20 Hz)."""
+        now = time.monotonic()
+        if force or now - self._published_at >= 1 / 30:
+            self._published_at = now
+            self._snapshot = snapshot_of(self, t)
+
+    def status_line(self) -> str:
+        s = self._snapshot
+        outs = " | ".join(f"{o.name}: {o.state} {o.packets_per_s:.0f}/s" + ("" if o.enabled else " (off)")
+                          for o in s.outputs)
+        face = "yes" if s.face else "no"
+        head = f"{s.state}: {s.message}" if s.state == "error" else f"face {face}"
+        return f"[vtbridge] {s.fps:5.1f} fps | {head} | profile {s.profile} | {outs}"
+
+    def profile_names(self) -> tuple[str, ...]:
+        """Shipped + user profile names, re-listed from disk at most every 2 s."""
+        at, names = self._profile_names
+        if time.monotonic() - at > 2.0:
+            try:
+                names = tuple(p.name for p in list_profiles())
+            except (VtbridgeError, OSError):
+                pass
+            self._profile_names = (time.monotonic(), names)
+        return names
