@@ -268,3 +268,13 @@ def test_options_are_validated():
         Session(developer="t", rate=0)
     s = streaming(mode="add")
     assert sent(inject(s, [1, 1, 1], 0.0))[0]["data"]["mode"] == "add"
+
+
+def test_next_wakeup_never_spins_when_nothing_can_be_sent():
+    s = streaming()
+    s.offer(("bad name",), np.array([1.0], dtype=np.float32), True, 0.0)
+    s.poll(0.0)
+    assert s.next_wakeup() >= s.min_interval  # nothing to inject: wait, don't busy-loop
+    for i in range(vts.INFLIGHT_LIMIT + 1):
+        inject(s, [0, 0, 0], 1 + i * 0.02)
+    assert s.next_wakeup() > 1 + vts.INFLIGHT_LIMIT * 0.02  # VTS not answering: back off too

@@ -279,7 +279,10 @@ class Session:
 
     @property
     def controlled(self) -> int:
-        return sum(len(p.ids) for p in self._plans.values())
+        """How many parameters the current frame layout drives (safe to read from another thread)."""
+        sample = self._sample
+        plan = self._plans.get(sample[0]) if sample else None
+        return len(plan.ids) if plan else 0
 
     def _reset_connection(self) -> None:
         self._pending: dict[str, _Pending] = {}
@@ -287,7 +290,7 @@ class Session:
         self._plans: dict[tuple[str, ...], _Plan] = {}
         self._creating: set[str] = set()
         self._skipped: set[str] = set()
-        self._last_inject = -math.inf
+        self._last_inject = self._hold_until = -math.inf
         self._token_retry_at: float | None = None
 
     # -- helpers
@@ -346,7 +349,8 @@ class Session:
             return self._token_retry_at
         if self.state is not State.STREAMING or self._sample is None:
             return None
-        return self._last_inject + (self.min_interval if self._sample_new else KEEPALIVE_S)
+        due = self._last_inject + (self.min_interval if self._sample_new else KEEPALIVE_S)
+        return max(due, self._hold_until)
 
     def poll(self, now: float) -> list:
         """Injections that are due: a new frame at most ``rate`` times a second, a keep-alive every 0.5 s."""
@@ -358,6 +362,7 @@ class Session:
         for rid in [r for r, p in self._pending.items() if now - p.sent_at > INFLIGHT_EXPIRE_S]:
             del self._pending[rid]
         if sum(p.kind == "inject" for p in self._pending.values()) >= INFLIGHT_LIMIT:
+            self._hold_until = now + self.min_interval  # VTS is behind: look again shortly, don't spin
             return []
         since = now - self._last_inject
         if not (self._sample_new and since >= self.min_interval) and since < KEEPALIVE_S:
@@ -366,6 +371,7 @@ class Session:
         effects, plan = self._plan(names, now)
         self._sample_new = False
         if not plan.ids:
+            self._hold_until = now + self.min_interval
             return effects
         v = np.asarray(values, dtype=np.float64)[plan.index]
         v = np.clip(np.where(np.isfinite(v), v, plan.default), plan.lo, plan.hi)
