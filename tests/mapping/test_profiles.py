@@ -201,3 +201,17 @@ def test_profile_error_is_config_error_and_unknown_profile_suggests():
         load_profile("vseefce")
     assert "did you mean vseeface?" in str(info.value)
     assert isinstance(info.value, ProfileError)
+
+
+def test_docs_example_profile_loads():
+    import re
+    from pathlib import Path
+
+    doc = (Path(__file__).resolve().parents[2] / "docs" / "profiles.md").read_text(encoding="utf-8")
+    block = re.search(r"## Format\n\n```json\n(.*?)```", doc, re.S).group(1)
+    folder = paths.user_profiles_dir()
+    folder.mkdir(parents=True)
+    (folder / "my-vseeface.json").write_text(block, encoding="utf-8")
+    p = load_profile("my-vseeface")
+    assert "Sorrow" not in p.output_names and p.output_names[-2:] == ("MouthWide", "Constant")
+    assert values(p, face(eyeBlinkLeft=0.9))["Blink_L"] == pytest.approx(1)
