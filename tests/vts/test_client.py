@@ -239,3 +239,13 @@ def test_bad_options_are_one_line_errors():
         with pytest.raises(OutputError) as info:
             VtsOutput(**kwargs)
         assert "\n" not in str(info.value)
+
+
+def test_auto_url_uses_the_discovered_port(emulator, output_factory, monkeypatch):
+    from vtbridge.outputs import vts_client
+
+    answers = iter([None, emulator.port])  # the first broadcast slice hears nothing
+    monkeypatch.setattr(vts_client, "discover_port", lambda timeout: next(answers, emulator.port))
+    out = output_factory("auto")
+    streaming(out, emulator)
+    assert out.url == emulator.url.replace("127.0.0.1", "localhost")

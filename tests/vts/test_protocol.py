@@ -278,3 +278,12 @@ def test_next_wakeup_never_spins_when_nothing_can_be_sent():
     for i in range(vts.INFLIGHT_LIMIT + 1):
         inject(s, [0, 0, 0], 1 + i * 0.02)
     assert s.next_wakeup() > 1 + vts.INFLIGHT_LIMIT * 0.02  # VTS not answering: back off too
+
+
+def test_api_url_accepts_the_usual_spellings():
+    assert vts.api_url("ws://127.0.0.1:8001") == "ws://127.0.0.1:8001"
+    assert vts.api_url(8002) == vts.api_url("8002") == "ws://localhost:8002"
+    assert vts.api_url("192.168.1.5:8001") == "ws://192.168.1.5:8001"
+    assert vts.api_url("myhost") == "ws://myhost:8001" and vts.api_url("auto") == "auto"
+    with pytest.raises(ValueError):
+        vts.api_url("http://localhost:8001")

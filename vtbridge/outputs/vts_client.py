@@ -97,8 +97,8 @@ def discover_port(timeout: float = 2.5, *, listen_port: int = vts.DISCOVERY_PORT
         try:
             sock.bind(("", listen_port))
         except OSError as exc:
-            raise OutputError(f"Cannot listen for VTube Studio on UDP {listen_port} ({exc.strerror}); "
-                              "give the port with --vts-port instead") from exc
+            raise OutputError(f"Cannot listen for VTube Studio's broadcast on UDP {listen_port} ({exc.strerror}); "
+                              "give the address instead, e.g. --vts ws://localhost:8001") from exc
         while (left := deadline - time.monotonic()) > 0:
             sock.settimeout(left)
             try:
@@ -120,9 +120,8 @@ class VtsOutput:
     def __init__(self, url: str = f"ws://localhost:{vts.DEFAULT_PORT}", *, rate: float = 60.0, mode: str = "set",
                  token_path: str | Path | None = None, plugin_developer: str = "vtbridge project",
                  custom_ranges: dict[str, tuple[float, float, float]] | None = None):
-        if not url.startswith(("ws://", "wss://")):
-            raise OutputError(f"VTube Studio URL must start with ws://, got {url!r} (e.g. ws://localhost:8001)")
         try:
+            url = vts.api_url(url)
             self._tokens = TokenStore(token_path)
             token = self._tokens.load(vts.PLUGIN_NAME, plugin_developer)
             self.session = vts.Session(developer=plugin_developer, token=token, icon=icon_base64, mode=mode,
@@ -158,8 +157,8 @@ class VtsOutput:
         state = "off" if self._closed else _STATUS.get(s.state, "connecting")
         return OutputStatus(self.name, enabled=not self._closed, state=state, packets=s.injections,
                             last_error=s.last_error,
-                            detail={"state": s.state.value, "auth": s.auth, "url": self.url, "mode": s.mode,
-                                    "parameters": s.controlled})
+                            detail={"state": s.state.value, "auth": s.auth, "last_error": s.last_error,
+                                    "url": self.url, "mode": s.mode, "parameters": s.controlled})
 
     def close(self) -> None:
         """Stop the client and drop the connection; returns within about a second."""
@@ -186,6 +185,7 @@ class VtsOutput:
         self._loop = asyncio.get_running_loop()
         self._ready.set()
         attempt = 0
+        await self._discover()
         while not self._stop.is_set() and not self._closed:
             streamed = await self._connect_once()
             if self.session.terminal:
@@ -194,6 +194,24 @@ class VtsOutput:
             delay = API_OFF_RETRY_S if self.session.api_off else BACKOFF_S[min(attempt, len(BACKOFF_S) - 1)]
             with contextlib.suppress(asyncio.TimeoutError):
                 await asyncio.wait_for(self._stop.wait(), delay)
+
+    async def _discover(self) -> None:
+        """``url="auto"``: listen for VTS's UDP broadcast (in short slices, so close() stays prompt)."""
+        s = self.session
+        fallback = f"ws://localhost:{vts.DEFAULT_PORT}"
+        while self.url == "auto" and not self._stop.is_set():
+            try:
+                port = await asyncio.to_thread(discover_port, 0.5)
+            except OutputError as exc:
+                self._report(s.note(f"{exc}; trying {fallback}", key="discovery"))
+                self.url = fallback
+                return
+            if port is not None:
+                self.url = f"ws://localhost:{port}"
+                self._report(s.note(f"VTS: found VTube Studio on port {port}", error=False))
+                return
+            self._report(s.note("VTS: waiting for VTube Studio's broadcast on UDP 47779 (start VTS, or give the "
+                                "port with --vts ws://localhost:PORT)", key="discovery", error=False))
 
     async def _connect_once(self) -> bool:
         """One connection's life; True if it reached streaming."""

@@ -163,6 +163,18 @@ def parse_parameter_list(data: dict) -> dict[str, Parameter]:
     return params
 
 
+def api_url(spec: str | int) -> str:
+    """``ws://host:port`` from a URL, ``host:port``, a port number, or ``auto`` (kept as is: UDP discovery)."""
+    spec = str(spec).strip()
+    if spec == "auto" or spec.startswith(("ws://", "wss://")):
+        return spec
+    if "://" in spec:
+        raise ValueError(f"VTube Studio URL must start with ws://, got {spec!r} (e.g. ws://localhost:8001)")
+    if spec.isdigit():
+        return f"ws://localhost:{spec}"
+    return f"ws://{spec or 'localhost'}" if ":" in spec else f"ws://{spec or 'localhost'}:{DEFAULT_PORT}"
+
+
 def valid_custom_name(name: str) -> bool:
     return bool(_CUSTOM_NAME.fullmatch(name))
 
