@@ -242,6 +242,10 @@ class VtsOutput:
                                     key="unreachable"))
             else:
                 self._report(s.note(f"VTS: connection lost ({_why(exc)}); reconnecting", key="closed", error=False))
+        except Exception as exc:  # a bug must not kill the output: report it and reconnect
+            log.exception("VTS client failure")
+            self._report(s.note(f"VTS output failed ({type(exc).__name__}: {_why(exc)}); reconnecting, please "
+                                "report this", key="bug"))
         finally:
             streamed = s.state is vts.State.STREAMING
             s.disconnected()
