@@ -38,7 +38,7 @@ E_PARAM_VALUE_NOT_FOUND = 500
 
 #: Default input parameters (name: min, max, default), as VTS lists them for webcam/phone tracking.
 DEFAULT_PARAMETERS: dict[str, tuple[float, float, float]] = {
-    "FacePositionX": (-15, 15, 0), "FacePositionY": (-15, 15, 0), "FacePositionZ": (-10, 10, 0),
+    "FacePositionX": (-10, 10, 0), "FacePositionY": (-10, 10, 0), "FacePositionZ": (-10, 10, 0),
     "FaceAngleX": (-30, 30, 0), "FaceAngleY": (-30, 30, 0), "FaceAngleZ": (-90, 90, 0),
     "MouthSmile": (0, 1, 0), "MouthOpen": (0, 1, 0), "Brows": (0, 1, 0), "TongueOut": (0, 1, 0),
     "EyeOpenLeft": (0, 1, 0), "EyeOpenRight": (0, 1, 0), "EyeLeftX": (-1, 1, 0), "EyeLeftY": (-1, 1, 0),
