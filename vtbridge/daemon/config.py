@@ -1,0 +1,439 @@
+"""The daemon's settings: one JSON file (``config.json`` in the user config folder), a frozen dataclass tree.
+
+Why a dataclass tree: every key has one typed default in one place, the docs and ``config show`` are generated
+from it, and readers can never mutate shared settings. The file holds only what the user changed (defaults can
+improve in later versions); loading validates everything and names the file and the dotted key in its one-line
+errors. Saving is atomic and keeps the previous file as ``config.json.bak``.
+"""
+
+from __future__ import annotations
+
+import difflib
+import json
+import logging
+import re
+from dataclasses import dataclass, fields, is_dataclass, replace
+from pathlib import Path
+from typing import Any, Callable, get_type_hints
+
+from vtbridge import paths
+from vtbridge.errors import ConfigError
+from vtbridge.fsutil import write_text_atomic
+
+log = logging.getLogger("vtbridge.config")
+
+FILE_NAME = "config.json"
+
+
+@dataclass(frozen=True)
+class CameraConfig:
+    width: int = 1280  # 0: the camera's own default
+    height: int = 720
+    fps: int = 30
+
+
+@dataclass(frozen=True)
+class VmcConfig:
+    enabled: bool = True
+    targets: tuple[str, ...] = ("127.0.0.1:39539",)
+
+
+@dataclass(frozen=True)
+class IfmConfig:
+    enabled: bool = False
+    targets: tuple[str, ...] = ("127.0.0.1:49983",)
+    version: int = 1
+
+
+@dataclass(frozen=True)
+class VtsConfig:
+    enabled: bool = False
+    url: str = "ws://localhost:8001"
+    rate: float = 60.0
+    mode: str = "set"
+
+
+@dataclass(frozen=True)
+class VcamConfig:
+    enabled: bool = False
+
+
+@dataclass(frozen=True)
+class OutputsConfig:
+    vmc: VmcConfig = VmcConfig()
+    ifm: IfmConfig = IfmConfig()
+    vts: VtsConfig = VtsConfig()
+    vcam: VcamConfig = VcamConfig()
+
+
+@dataclass(frozen=True)
+class OneEuroConfig:
+    min_cutoff: float = 1.0
+    beta: float = 0.0
+    d_cutoff: float = 1.0
+
+
+@dataclass(frozen=True)
+class FilterSection:
+    """Defaults equal ``vtbridge.signal.smoothing.FilterConfig``'s (a test keeps them in step)."""
+
+    enabled: bool = True
+    blendshapes: OneEuroConfig = OneEuroConfig(min_cutoff=2.0, beta=5.0, d_cutoff=1.0)
+    head_rotation: OneEuroConfig = OneEuroConfig(min_cutoff=1.0, beta=0.05, d_cutoff=1.0)
+    head_position: OneEuroConfig = OneEuroConfig(min_cutoff=1.0, beta=0.1, d_cutoff=1.0)
+    gaze: OneEuroConfig = OneEuroConfig(min_cutoff=2.0, beta=0.05, d_cutoff=1.0)
+
+
+@dataclass(frozen=True)
+class FaceLostConfig:
+    hold_s: float = 0.5
+    ease_s: float = 1.0
+
+
+@dataclass(frozen=True)
+class DashboardConfig:
+    enabled: bool = True
+    port: int = 0  # 0: pick a free port each start
+
+
+@dataclass(frozen=True)
+class Config:
+    source: str = "0"
+    camera: CameraConfig = CameraConfig()
+    mirror: bool = False
+    profile: str = "vseeface"
+    outputs: OutputsConfig = OutputsConfig()
+    filter: FilterSection = FilterSection()
+    face_lost: FaceLostConfig = FaceLostConfig()
+    dashboard: DashboardConfig = DashboardConfig()
+    tray: bool = True
+    autostart: bool = False
+
+
+DEFAULT = Config()
+
+
+# ---- value rules (beyond the type) -------------------------------------------------------------------------------
+_HOST_PORT = re.compile(r"^(\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9_.-]+):(\d{1,5})$")
+
+
+def _host_port(value: str) -> str | None:
+    m = _HOST_PORT.match(value)
+    if not m or not 1 <= int(m.group(2)) <= 65535:
+        return f"{json.dumps(value)} is not HOST:PORT (e.g. 127.0.0.1:39539; IPv6 as [::1]:39539; port 1-65535)"
+    return None
+
+
+def _vts_url(value: str) -> str | None:
+    if value == "auto" or re.match(r"^wss?://[^/\s]+(/\S*)?$", value) or value.isdigit() or _HOST_PORT.match(value):
+        return None
+    return f"{json.dumps(value)} is not a VTube Studio address (ws://localhost:8001, localhost:8001, 8001 or auto)"
+
+
+def _between(lo: float, hi: float, unit: str = "") -> Callable[[Any], str | None]:
+    def check(value):
+        return None if lo <= value <= hi else f"{value} is out of range ({lo}-{hi}{unit})"
+    return check
+
+
+def _one_of(*choices) -> Callable[[Any], str | None]:
+    def check(value):
+        return None if value in choices else f"{json.dumps(value)} is not one of {', '.join(map(json.dumps, choices))}"
+    return check
+
+
+def _not_empty(value) -> str | None:
+    return None if value else "must not be empty"
+
+
+def _positive(value) -> str | None:
+    return None if 0 < value <= 1000 else f"{value} must be > 0 (and at most 1000)"
+
+
+_RULES: dict[str, Callable[[Any], str | None]] = {
+    "source": _not_empty,
+    "camera.width": _between(0, 7680), "camera.height": _between(0, 4320), "camera.fps": _between(0, 240),
+    "profile": _not_empty,
+    "outputs.vmc.targets": _not_empty, "outputs.ifm.targets": _not_empty,
+    "outputs.ifm.version": _one_of(1, 2),
+    "outputs.vts.url": _vts_url, "outputs.vts.rate": _between(1, 240, " per second"),
+    "outputs.vts.mode": _one_of("set", "add"),
+    "face_lost.hold_s": _between(0, 60, " s"), "face_lost.ease_s": _between(0, 60, " s"),
+    "dashboard.port": _between(0, 65535),
+}
+_ITEM_RULES = {"outputs.vmc.targets": _host_port, "outputs.ifm.targets": _host_port}
+for _group in ("blendshapes", "head_rotation", "head_position", "gaze"):
+    _RULES[f"filter.{_group}.min_cutoff"] = _positive
+    _RULES[f"filter.{_group}.d_cutoff"] = _positive
+    _RULES[f"filter.{_group}.beta"] = _between(0, 1000)
+
+
+# ---- schema walking ----------------------------------------------------------------------------------------------
+def _children(cls) -> dict[str, Any]:
+    hints = get_type_hints(cls)
+    return {f.name: hints[f.name] for f in fields(cls)}
+
+
+def all_keys(cls=Config, prefix: str = "") -> list[str]:
+    """Every dotted key, sections included (``outputs``, ``outputs.vmc``, ``outputs.vmc.enabled``...)."""
+    keys = []
+    for name, t in _children(cls).items():
+        keys.append(prefix + name)
+        if is_dataclass(t):
+            keys.extend(all_keys(t, prefix + name + "."))
+    return keys
+
+
+def leaf_keys() -> list[str]:
+    return [k for k in all_keys() if not is_dataclass(_type_at(k))]
+
+
+def _type_at(dotted: str):
+    t = Config
+    for part in dotted.split("."):
+        if not is_dataclass(t) or part not in _children(t):
+            return None
+        t = _children(t)[part]
+    return t
+
+
+def is_section(dotted: str) -> bool:
+    return is_dataclass(_type_at(dotted))
+
+
+def unknown_key_message(dotted: str) -> str:
+    """``unknown key "x"; did you mean "y"?`` with the closest known keys."""
+    same_depth = [k for k in all_keys() if k.count(".") == dotted.count(".")]
+    close = difflib.get_close_matches(dotted, same_depth, n=2, cutoff=0.6)
+    if not close:  # a typo in the last part only: compare with the siblings
+        parent, _, leaf = dotted.rpartition(".")
+        t = _type_at(parent) if parent else Config
+        if is_dataclass(t):
+            close = [f"{parent}.{c}" if parent else c for c in difflib.get_close_matches(leaf, _children(t), n=3)]
+    hint = f"; did you mean {' or '.join(map(json.dumps, close))}?" if close else \
+        "; see docs/config.md or `vtbridge config show` for the keys"
+    return f"unknown key {json.dumps(dotted)}{hint}"
+
+
+def _check_leaf(dotted: str, t, value, where: str):
+    def fail(why: str):
+        raise ConfigError(f"{where}: {dotted}: {why}")
+
+    def name_of(v) -> str:
+        return {bool: "true/false", int: "a number", float: "a number", str: "a string",
+                list: "a list", dict: "an object", type(None): "null"}.get(type(v), type(v).__name__)
+
+    if t is bool:
+        if not isinstance(value, bool):
+            fail(f"{json.dumps(value)} is {name_of(value)}, expected true or false")
+    elif t is int:
+        if isinstance(value, float) and value.is_integer():
+            value = int(value)
+        if isinstance(value, bool) or not isinstance(value, int):
+            fail(f"{json.dumps(value)} is {name_of(value)}, expected a whole number")
+    elif t is float:
+        if isinstance(value, bool) or not isinstance(value, (int, float)):
+            fail(f"{json.dumps(value)} is {name_of(value)}, expected a number")
+        value = float(value)
+    elif t is str:
+        if dotted == "source" and isinstance(value, int) and not isinstance(value, bool):
+            value = str(value)  # `config set source 1` parses as JSON 1: a camera index
+        if not isinstance(value, str):
+            fail(f"{json.dumps(value)} is {name_of(value)}, expected a string")
+        value = value.strip()
+    elif t == tuple[str, ...]:
+        if isinstance(value, str):
+            value = [value]  # one target given without brackets
+        if not isinstance(value, (list, tuple)) or not all(isinstance(v, str) for v in value):
+            fail(f"{json.dumps(value)} is {name_of(value)}, expected a list of strings such as [\"127.0.0.1:39539\"]")
+        value = tuple(v.strip() for v in value)
+        for i, item in enumerate(value):
+            why = _ITEM_RULES.get(dotted, lambda _v: None)(item)
+            if why:
+                raise ConfigError(f"{where}: {dotted}[{i}]: {why}")
+    else:  # pragma: no cover - a new field type needs a branch here
+        raise TypeError(f"config field {dotted} has unsupported type {t}")
+    why = _RULES.get(dotted, lambda _v: None)(value)
+    if why:
+        fail(why)
+    return value
+
+
+def _build(cls, data, where: str, prefix: str = ""):
+    if not isinstance(data, dict):
+        what = prefix.rstrip(".") or "the top level"
+        raise ConfigError(f"{where}: {what}: expected an object {{...}}, got {json.dumps(data)}")
+    children = _children(cls)
+    kwargs = {}
+    for key, value in data.items():
+        dotted = prefix + str(key)
+        if key not in children:
+            raise ConfigError(f"{where}: {unknown_key_message(dotted)}")
+        t = children[key]
+        kwargs[key] = _build(t, value, where, dotted + ".") if is_dataclass(t) else _check_leaf(dotted, t, value, where)
+    return cls(**kwargs)
+
+
+def from_dict(data: dict, where: str = FILE_NAME) -> Config:
+    """Validate a (possibly partial) nested dict; missing keys take their defaults. ``where`` names the source."""
+    return _build(Config, data, where)
+
+
+def to_dict(config, *, only_changed: bool = False, _default=None) -> dict:
+    """Nested plain-JSON dict; ``only_changed`` leaves out values equal to the defaults (what the file stores)."""
+    default = _default if _default is not None else type(config)()
+    out = {}
+    for f in fields(config):
+        value, base = getattr(config, f.name), getattr(default, f.name)
+        if is_dataclass(value):
+            sub = to_dict(value, only_changed=only_changed, _default=base)
+            if sub or not only_changed:
+                out[f.name] = sub
+        elif not only_changed or value != base:
+            out[f.name] = list(value) if isinstance(value, tuple) else value
+    return out
+
+
+def get(config: Config, dotted: str):
+    value = config
+    for part in dotted.split("."):
+        value = getattr(value, part)
+    return value
+
+
+def _set_nested(data: dict, dotted: str, value) -> None:
+    parts = dotted.split(".")
+    for part in parts[:-1]:
+        data = data.setdefault(part, {})
+    data[parts[-1]] = value
+
+
+def check_key(dotted: str) -> None:
+    """ConfigError with a did-you-mean unless ``dotted`` names a settable (leaf) key."""
+    t = _type_at(dotted)
+    if t is None:
+        raise ConfigError(unknown_key_message(dotted))
+    if is_dataclass(t):
+        subkeys = ", ".join(k for k in leaf_keys() if k.startswith(dotted + "."))
+        raise ConfigError(f"{json.dumps(dotted)} is a section; set one of its keys: {subkeys}")
+
+
+def apply_overrides(config: Config, overrides: dict[str, Any], where: str = "command line") -> Config:
+    """A copy of ``config`` with dotted keys replaced (CLI flags: this run only, never written)."""
+    data = to_dict(config)
+    for dotted, value in overrides.items():
+        try:
+            check_key(dotted)
+        except ConfigError as err:
+            raise ConfigError(f"{where}: {err}") from None
+        _set_nested(data, dotted, value)
+    return from_dict(data, where)
+
+
+# ---- the file ----------------------------------------------------------------------------------------------------
+def config_path() -> Path:
+    return paths.user_config_dir() / FILE_NAME
+
+
+def read_raw(path: Path | None = None) -> dict:
+    """The file's JSON object as written ({} when there is no file); ConfigError if it is not valid JSON."""
+    path = Path(path) if path else config_path()
+    try:
+        text = path.read_text(encoding="utf-8-sig")
+    except FileNotFoundError:
+        return {}
+    except OSError as err:
+        raise ConfigError(f"{path}: cannot be read ({err.strerror}); check its permissions") from None
+    try:
+        data = json.loads(text) if text.strip() else {}
+    except json.JSONDecodeError as err:
+        raise ConfigError(f"{path}: line {err.lineno} column {err.colno}: not valid JSON ({err.msg}); fix it, "
+                          f"or restore {path.name}.bak, or delete the file for the defaults") from None
+    if not isinstance(data, dict):
+        raise ConfigError(f"{path}: the top level must be a JSON object {{...}}, got {type(data).__name__}")
+    return data
+
+
+def load(path: Path | None = None) -> Config:
+    """The validated config (defaults when the file does not exist); ConfigError naming file and key otherwise."""
+    path = Path(path) if path else config_path()
+    return from_dict(read_raw(path), str(path))
+
+
+def load_or_default(path: Path | None = None, *, last_good: Config | None = None,
+                    report: Callable[[str], None] | None = None) -> Config:
+    """For the daemon: never raises for a bad file; reports the one-line error and keeps ``last_good`` (or the
+    defaults on first start), so a typo while the daemon runs cannot take tracking down."""
+    try:
+        return load(path)
+    except ConfigError as err:
+        keep = "keeping the previous settings" if last_good is not None else "using the defaults"
+        (report or log.error)(f"{err} ({keep})")
+        return last_good if last_good is not None else DEFAULT
+
+
+def save(config: Config, path: Path | None = None) -> Path:
+    """Write the changed keys atomically (temp + fsync + replace), first copying the current file to ``.bak``."""
+    path = Path(path) if path else config_path()
+    text = json.dumps(to_dict(config, only_changed=True), indent=2, ensure_ascii=False) + "\n"
+    _write_with_backup(path, text)
+    return path
+
+
+def _write_with_backup(path: Path, text: str) -> None:
+    try:
+        previous = path.read_bytes()
+    except FileNotFoundError:
+        previous = None
+    if previous is not None and previous.decode("utf-8", "replace") != text:
+        write_text_atomic(path.with_name(path.name + ".bak"), previous.decode("utf-8", "replace"))
+    write_text_atomic(path, text)
+
+
+def set_value(dotted: str, value, path: Path | None = None) -> Config:
+    """``config set``: check the key, merge into the file's current contents, validate the whole, write."""
+    path = Path(path) if path else config_path()
+    check_key(dotted)
+    data = read_raw(path)
+    from_dict(data, str(path))  # the existing file must be valid before we add to it
+    _set_nested(data, dotted, value)
+    config = from_dict(data, str(path))
+    save(config, path)
+    return config
+
+
+def unset_value(dotted: str, path: Path | None = None) -> Config:
+    """Back to the default for one key (the key disappears from the file)."""
+    path = Path(path) if path else config_path()
+    check_key(dotted)
+    config = load(path)
+    parent, _, leaf = dotted.rpartition(".")
+    default_parent = get(DEFAULT, parent) if parent else DEFAULT
+    config = _replace_at(config, dotted, getattr(default_parent, leaf))
+    save(config, path)
+    return config
+
+
+def _replace_at(obj, dotted: str, value):
+    head, _, rest = dotted.partition(".")
+    return replace(obj, **{head: _replace_at(getattr(obj, head), rest, value) if rest else value})
+
+
+def filter_config(config: Config):
+    """The pipeline's ``FilterConfig`` for these settings (imported here lazily: numpy is not needed to edit)."""
+    from vtbridge.signal.face_lost import FaceLostParams
+    from vtbridge.signal.one_euro import OneEuroParams
+    from vtbridge.signal.smoothing import FilterConfig
+
+    f = config.filter
+
+    def params(c: OneEuroConfig) -> OneEuroParams:
+        return OneEuroParams(min_cutoff=c.min_cutoff, beta=c.beta, d_cutoff=c.d_cutoff)
+
+    return FilterConfig(enabled=f.enabled, blendshapes=params(f.blendshapes), head_rotation=params(f.head_rotation),
+                        head_position=params(f.head_position), gaze=params(f.gaze),
+                        face_lost=FaceLostParams(hold_s=config.face_lost.hold_s, ease_s=config.face_lost.ease_s))
+
+
+__all__ = ["Config", "DEFAULT", "load", "load_or_default", "save", "apply_overrides", "set_value", "unset_value",
+           "from_dict", "to_dict", "config_path", "check_key", "all_keys", "leaf_keys", "filter_config", "get"]
