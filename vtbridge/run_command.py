@@ -64,9 +64,14 @@ def build_bindings(args, main_profile: str):
     if args.ifm:
         bindings.append(Binding(ifm_output(args.ifm, args.ifm_version), "ifacialmocap"))
     if args.vts:
+        from vtbridge.mapping.profile import load_profile
         from vtbridge.outputs.vts_client import VtsOutput
 
-        bindings.append(Binding(VtsOutput(args.vts, rate=args.vts_rate, mode=args.vts_mode), args.vts_profile))
+        # custom parameters get the range the profile clamps them to (default: the value nearest 0)
+        ranges = {name: (lo, hi, min(max(0.0, lo), hi))
+                  for name, (lo, hi) in load_profile(args.vts_profile).output_ranges().items()}
+        bindings.append(Binding(VtsOutput(args.vts, rate=args.vts_rate, mode=args.vts_mode, custom_ranges=ranges),
+                                args.vts_profile))
     return bindings
 
 

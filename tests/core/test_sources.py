@@ -130,3 +130,36 @@ def test_backend_choice_per_platform():
     assert [b for b, _ in backends_for_platform("win32")] == ["MSMF", "DSHOW"]
     assert [b for b, _ in backends_for_platform("linux")] == ["V4L2"]
     assert [b for b, _ in backends_for_platform("darwin")] == ["AVFoundation"]
+
+
+class _FakeCapture:
+    """Stands in for cv2.VideoCapture where this machine has no camera: opens, but every read fails (busy)."""
+
+    def __init__(self, index, api):
+        self.index = index
+
+    def isOpened(self):
+        return True
+
+    def set(self, *a):
+        return True
+
+    def get(self, prop):
+        return 0.0
+
+    def read(self):
+        time.sleep(0.01)
+        return False, None
+
+    def release(self):
+        pass
+
+
+def test_a_busy_camera_gives_a_clear_error(monkeypatch):
+    import vtbridge.sources.camera as camera
+
+    monkeypatch.setattr(camera.cv2, "VideoCapture", _FakeCapture)
+    with pytest.raises(SourceError) as err:
+        camera.CameraSource(0, first_frame_timeout=0.5)
+    msg = str(err.value)
+    assert "camera 0" in msg and ("busy" in msg or "in use" in msg) and "\n" not in msg

@@ -52,7 +52,7 @@ def cmd_set(args) -> int:
         return _usage_error(err)
     value = cfg.get(config, args.key)
     print(f"{args.key} = {json.dumps(list(value) if isinstance(value, tuple) else value)} "
-          f"(saved to {cfg.config_path()}; a running vtbridge picks it up on restart)")
+          f"(saved to {cfg.config_path()}; restart vtbridge to apply it)")
     return 0
 
 

@@ -17,6 +17,7 @@ class OutputInfo:
     enabled: bool
     state: str  # ok | connecting | waiting | error | off
     packets_per_s: float = 0.0
+    packets: int = 0  # total sent since start
     last_error: str | None = None
     detail: dict = field(default_factory=dict)
 

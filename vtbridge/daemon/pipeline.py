@@ -298,7 +298,8 @@ class Pipeline:
 
     def status_line(self) -> str:
         s = self._snapshot
-        outs = " | ".join(f"{o.name}: {o.state} {o.packets_per_s:.0f}/s" + ("" if o.enabled else " (off)")
+        outs = " | ".join(f"{o.name}: {o.state} {o.packets_per_s:.0f}/s, {o.packets} sent"
+                          + ("" if o.enabled else " (off)")
                           for o in s.outputs)
         face = "yes" if s.face else "no"
         head = f"{s.state}: {s.message}" if s.state == "error" else f"face {face}"

@@ -72,6 +72,7 @@ def snapshot_of(pipeline, t: float) -> Snapshot:
         err = pipeline.rates.caught(st.name) or st.last_error
         outputs.append(OutputInfo(name=st.name, enabled=b.enabled, state=st.state if b.enabled else "off",
                                   packets_per_s=round(pipeline.rates.rate(st.name, st.packets), 1),
+                                  packets=st.packets,
                                   last_error=err, detail=dict(st.detail)))
     landmarks = ()
     if face is not None and face.landmarks is not None:

@@ -207,6 +207,11 @@ class Profile:
     def mapper(self) -> Mapper:
         return Mapper(self._plan, self.output_names, self.name)
 
+    def output_ranges(self) -> dict[str, tuple[float, float]]:
+        """(lo, hi) of every output that declares a ``clamp``: the range a receiver should expect (VTube Studio
+        custom parameters are created with it)."""
+        return {name: tuple(spec.options.clamp) for name, spec in self._specs.items() if spec.options.clamp}
+
     def outputs_json(self) -> dict:
         """Merged outputs as written in the files (child overrides applied) — what ``profiles show`` prints."""
         return {name: spec.raw for name, spec in self._specs.items()}

@@ -51,13 +51,17 @@ class CameraSource(ThreadedSource):
         self._start()
         try:
             first = self._slot.get(first_frame_timeout)
+        except SourceError:  # the very first read failed: the device exists but will not stream
+            first = None
         except TimeoutError:
             self.close()
             raise SourceError(f"camera {index} ({self.backend}) opened but sent no frame in {first_frame_timeout:.0f} s;"
                               f" it is probably in use by another app (close Zoom/OBS/Teams) or needs a replug") from None
         if first is None:
-            raise SourceError(f"camera {index} ({self.backend}) opened but cannot be read; it may be busy in another"
-                              f" app or blocked by the OS privacy settings (allow camera access for desktop apps)")
+            self.close()
+            raise SourceError(f"camera {index} ({self.backend}) opened but cannot be read; it is probably busy in "
+                              f"another app (close Zoom/OBS/Teams) or blocked by the OS privacy settings (allow "
+                              f"camera access for desktop apps)")
         self._slot.put(first)
 
     def _open(self, index: int, request: CameraRequest) -> tuple[cv2.VideoCapture, str]:
