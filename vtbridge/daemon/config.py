@@ -130,9 +130,13 @@ def _vts_url(value: str) -> str | None:
     return f"{json.dumps(value)} is not a VTube Studio address (ws://localhost:8001, localhost:8001, 8001 or auto)"
 
 
+def _num(value) -> str:
+    return f"{value:g}" if isinstance(value, float) else str(value)
+
+
 def _between(lo: float, hi: float, unit: str = "") -> Callable[[Any], str | None]:
     def check(value):
-        return None if lo <= value <= hi else f"{value} is out of range ({lo}-{hi}{unit})"
+        return None if lo <= value <= hi else f"{_num(value)} is out of range ({_num(lo)}-{_num(hi)}{unit})"
     return check
 
 
@@ -147,7 +151,7 @@ def _not_empty(value) -> str | None:
 
 
 def _positive(value) -> str | None:
-    return None if 0 < value <= 1000 else f"{value} must be > 0 (and at most 1000)"
+    return None if 0 < value <= 1000 else f"{_num(value)} is out of range (above 0, at most 1000)"
 
 
 _RULES: dict[str, Callable[[Any], str | None]] = {
@@ -219,33 +223,29 @@ def _check_leaf(dotted: str, t, value, where: str):
     def fail(why: str):
         raise ConfigError(f"{where}: {dotted}: {why}")
 
-    def name_of(v) -> str:
-        return {bool: "true/false", int: "a number", float: "a number", str: "a string",
-                list: "a list", dict: "an object", type(None): "null"}.get(type(v), type(v).__name__)
-
     if t is bool:
         if not isinstance(value, bool):
-            fail(f"{json.dumps(value)} is {name_of(value)}, expected true or false")
+            fail(f"expected true or false, got {json.dumps(value)}")
     elif t is int:
         if isinstance(value, float) and value.is_integer():
             value = int(value)
         if isinstance(value, bool) or not isinstance(value, int):
-            fail(f"{json.dumps(value)} is {name_of(value)}, expected a whole number")
+            fail(f"expected a whole number, got {json.dumps(value)}")
     elif t is float:
         if isinstance(value, bool) or not isinstance(value, (int, float)):
-            fail(f"{json.dumps(value)} is {name_of(value)}, expected a number")
+            fail(f"expected a number, got {json.dumps(value)}")
         value = float(value)
     elif t is str:
         if dotted == "source" and isinstance(value, int) and not isinstance(value, bool):
             value = str(value)  # `config set source 1` parses as JSON 1: a camera index
         if not isinstance(value, str):
-            fail(f"{json.dumps(value)} is {name_of(value)}, expected a string")
+            fail(f"expected a string, got {json.dumps(value)}")
         value = value.strip()
     elif t == tuple[str, ...]:
         if isinstance(value, str):
             value = [value]  # one target given without brackets
         if not isinstance(value, (list, tuple)) or not all(isinstance(v, str) for v in value):
-            fail(f"{json.dumps(value)} is {name_of(value)}, expected a list of strings such as [\"127.0.0.1:39539\"]")
+            fail(f"expected a list of strings such as [\"127.0.0.1:39539\"], got {json.dumps(value)}")
         value = tuple(v.strip() for v in value)
         for i, item in enumerate(value):
             why = _ITEM_RULES.get(dotted, lambda _v: None)(item)
@@ -259,24 +259,27 @@ def _check_leaf(dotted: str, t, value, where: str):
     return value
 
 
-def _build(cls, data, where: str, prefix: str = ""):
+def _build(base, data, where: str, prefix: str = ""):
+    """``base`` with the keys in ``data`` replaced; a partial section keeps the rest of *that section's* defaults
+    (``filter.gaze`` has other defaults than a bare ``OneEuroConfig``)."""
     if not isinstance(data, dict):
         what = prefix.rstrip(".") or "the top level"
         raise ConfigError(f"{where}: {what}: expected an object {{...}}, got {json.dumps(data)}")
-    children = _children(cls)
+    children = _children(type(base))
     kwargs = {}
     for key, value in data.items():
         dotted = prefix + str(key)
         if key not in children:
             raise ConfigError(f"{where}: {unknown_key_message(dotted)}")
         t = children[key]
-        kwargs[key] = _build(t, value, where, dotted + ".") if is_dataclass(t) else _check_leaf(dotted, t, value, where)
-    return cls(**kwargs)
+        kwargs[key] = _build(getattr(base, key), value, where, dotted + ".") if is_dataclass(t) \
+            else _check_leaf(dotted, t, value, where)
+    return replace(base, **kwargs)
 
 
 def from_dict(data: dict, where: str = FILE_NAME) -> Config:
     """Validate a (possibly partial) nested dict; missing keys take their defaults. ``where`` names the source."""
-    return _build(Config, data, where)
+    return _build(DEFAULT, data, where)
 
 
 def to_dict(config, *, only_changed: bool = False, _default=None) -> dict:

@@ -1,0 +1,1 @@
+"""The local web dashboard (``server.Dashboard``) and its static page."""
