@@ -143,6 +143,10 @@ class TrayApp:
         self._lock = threading.Lock()
 
     @property
+    def view(self) -> TrayView:
+        return self._view
+
+    @property
     def dashboard_url(self) -> str | None:
         return self._view.dashboard_url
 

@@ -99,6 +99,7 @@ class Dashboard:
         self._clients: set[ServerConnection] = set()
         self._frame: tuple[str, bytes | None] = ("", None)
         self._tick: asyncio.Event | None = None
+        self._failing = False
 
     @property
     def url(self) -> str | None:
@@ -266,10 +267,14 @@ class Dashboard:
         snap = self._safe(self.controller.snapshot)
         return snap if snap is not None else Snapshot(state="error", message="internal error: no snapshot")
 
-    @staticmethod
-    def _safe(fn):
+    def _safe(self, fn):
+        """Call the controller; a failure is logged once per streak (not 20 times a second) and gives None."""
         try:
-            return fn()
+            result = fn()
         except Exception:
-            log.exception("dashboard: controller call failed")
+            if not self._failing:
+                log.exception("dashboard: controller call failed")
+            self._failing = True
             return None
+        self._failing = False
+        return result
