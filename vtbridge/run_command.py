@@ -14,7 +14,10 @@ from pathlib import Path
 
 from vtbridge.errors import ConfigError, VtbridgeError
 
-DEMO_CLIP = Path(__file__).resolve().parent.parent / "tests" / "data" / "drive_d20.mp4"
+_HERE = Path(__file__).resolve().parent
+#: The vendored sample clip: in the source tree, or inside the wheel (see setup.py).
+DEMO_CLIP = next((p for p in (_HERE.parent / "tests" / "data" / "drive_d20.mp4", _HERE / "_data" / "sample" /
+                              "drive_d20.mp4") if p.exists()), _HERE.parent / "tests" / "data" / "drive_d20.mp4")
 
 
 def register(subparsers) -> None:
