@@ -113,3 +113,16 @@ def test_activate_submits_commands_and_runs_local_actions():
     assert find(build_menu(fake.snapshot(), app.view), "Start with system").checked is True
     app.activate(find(menu, "Quit"))
     assert fake.commands[-1] == Command("quit") and quits == [1]
+
+
+def test_no_display_leaves_the_daemon_running(monkeypatch):
+    """pystray raises at import without a display; the tray reports it and returns instead of crashing."""
+    import sys
+
+    monkeypatch.setitem(sys.modules, "pystray", None)  # import fails like it does on a headless box
+    app = TrayApp(FakeController(), None, autostart_state=lambda: False)
+    app.start()
+    app._thread.join(5)
+    assert not app._thread.is_alive() and app.error and "tray icon unavailable" in app.error
+    assert not app.ready.is_set()
+    app.stop()  # harmless

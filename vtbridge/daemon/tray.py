@@ -138,6 +138,7 @@ class TrayApp:
         self._thread: threading.Thread | None = None
         self._stopping = threading.Event()
         self.ready = threading.Event()  # set once the icon is shown
+        self.error: str | None = None  # why the icon could not be shown, if it could not
         self._images: dict[str, object] = {}
         self._shown: tuple = (None, None, None)  # (icon state, tooltip, menu model) last pushed to pystray
         self._lock = threading.Lock()
@@ -163,16 +164,20 @@ class TrayApp:
     def run(self) -> None:
         """Blocking: show the icon until ``stop()`` (the main thread's job on macOS). pystray is imported here
         because on Linux it raises at import time without a display."""
-        import pystray
+        try:
+            import pystray
 
-        snap = self._snapshot()
-        state = icon_state(snap)
-        model = build_menu(snap, self._view)
-        self._icon = pystray.Icon("vtbridge", self._image(state), tooltip(snap), menu=self._to_pystray(model))
-        self._shown = (state, tooltip(snap), model)
-        if self._stopping.is_set():
-            return
-        self._icon.run(setup=self._refresh_loop)
+            snap = self._snapshot()
+            state = icon_state(snap)
+            model = build_menu(snap, self._view)
+            self._icon = pystray.Icon("vtbridge", self._image(state), tooltip(snap), menu=self._to_pystray(model))
+            self._shown = (state, tooltip(snap), model)
+            if self._stopping.is_set():
+                return
+            self._icon.run(setup=self._refresh_loop)
+        except Exception as exc:  # no display / no tray host / no notification service: run headless
+            self.error = f"tray icon unavailable ({type(exc).__name__}: {exc}); the dashboard still works"
+            log.error(self.error)
 
     def stop(self, timeout: float = 5.0) -> None:
         """Hide the icon and end its loop (safe from any thread, including a menu callback)."""
