@@ -1,544 +1,61 @@
-"""VTube Studio public API, sans I/O: request builders, response and broadcast parsers, and the plugin session.
+"""VTube Studio public API, sans I/O: the one import callers need (``from vtbridge.protocols import vts``).
 
-``Session`` is a state machine fed with events (connected, a received text, a frame, the clock) that returns effects
-(``Send``, ``SaveToken``, ``Notice``, ``Drop``) for a driver to carry out; it never touches sockets, files or clocks.
-States: disconnected -> connecting -> awaiting token -> authenticating -> streaming, plus denied and error.
+The code lives in two modules, re-exported here so callers don't depend on the split:
+``vts_messages`` (constants, request builders, response/APIError and UDP broadcast parsers, address parsing) and
+``vts_session`` (``Session``, the plugin's connection state machine, with its states and effects).
 Reference: https://github.com/DenchiSoft/VTubeStudio (README, Files/ErrorID.cs).
 """
 
 from __future__ import annotations
 
-import enum
-import json
-import math
-import re
-from dataclasses import dataclass, field
-from typing import Callable
-
-import numpy as np
-
-API_NAME = "VTubeStudioPublicAPI"
-API_VERSION = "1.0"
-DEFAULT_PORT = 8001
-DISCOVERY_PORT = 47779
-PLUGIN_NAME = "vtbridge"
-VALUE_LIMIT = 1_000_000.0  # |value| accepted by InjectParameterDataRequest and ParameterCreationRequest
-MAX_CUSTOM_PARAMETERS = 100  # per plugin
-CUSTOM_NAME_RULE = "4-32 letters or digits, no spaces"
-KEEPALIVE_S = 0.5  # VTS drops control of a parameter not refreshed within 1 s
-STALE_FRAME_S = 1.0  # no new frame for this long: report the face as lost
-INFLIGHT_LIMIT = 8  # unanswered injections before we hold off
-INFLIGHT_EXPIRE_S = 5.0
-TOKEN_RETRY_S = 2.0  # after "a popup is already open" (51)
-_CUSTOM_NAME = re.compile(r"[A-Za-z0-9]{4,32}")
-
-
-class ErrorId(enum.IntEnum):
-    """The APIError IDs this client reacts to (Files/ErrorID.cs)."""
-
-    API_ACCESS_DEACTIVATED = 1
-    REQUIRES_AUTHENTICATION = 8
-    TOKEN_REQUEST_DENIED = 50
-    TOKEN_REQUEST_ONGOING = 51
-    INJECT_PARAM_NOT_FOUND = 453
-    INJECT_PARAM_CONTROLLED = 454
-
-
-class ProtocolError(ValueError):
-    """A message that is not a VTube Studio API response."""
-
-
-# --- requests -------------------------------------------------------------------------------------------------
-
-def request(message_type: str, request_id: str, data: dict | None = None) -> dict:
-    """The envelope every request carries; ``request_id`` is 1-64 ASCII characters."""
-    if not (1 <= len(request_id) <= 64 and request_id.isascii()):
-        raise ValueError(f"requestID must be 1-64 ASCII characters, got {request_id!r}")
-    msg = {"apiName": API_NAME, "apiVersion": API_VERSION, "requestID": request_id, "messageType": message_type}
-    if data is not None:
-        msg["data"] = data
-    return msg
-
-
-def token_request(request_id: str, plugin_name: str, developer: str, icon_b64: str = "") -> dict:
-    data = {"pluginName": plugin_name, "pluginDeveloper": developer}
-    if icon_b64:
-        data["pluginIcon"] = icon_b64
-    return request("AuthenticationTokenRequest", request_id, data)
-
-
-def authentication_request(request_id: str, plugin_name: str, developer: str, token: str) -> dict:
-    return request("AuthenticationRequest", request_id,
-                   {"pluginName": plugin_name, "pluginDeveloper": developer, "authenticationToken": token})
-
-
-def parameter_list_request(request_id: str) -> dict:
-    return request("InputParameterListRequest", request_id)
-
-
-def parameter_creation_request(request_id: str, name: str, *, minimum: float, maximum: float, default: float,
-                               explanation: str = "") -> dict:
-    data = {"parameterName": name, "min": minimum, "max": maximum, "defaultValue": default}
-    if explanation:
-        data["explanation"] = explanation[:255]
-    return request("ParameterCreationRequest", request_id, data)
-
-
-def inject_request(request_id: str, values: list[tuple[str, float]], *, face_found: bool, mode: str = "set") -> dict:
-    return request("InjectParameterDataRequest", request_id, {
-        "faceFound": bool(face_found), "mode": mode,
-        "parameterValues": [{"id": name, "value": value} for name, value in values]})
-
-
-# --- responses ------------------------------------------------------------------------------------------------
-
-@dataclass(frozen=True)
-class Response:
-    message_type: str
-    request_id: str | None
-    data: dict
-
-    @property
-    def error_id(self) -> int | None:
-        if self.message_type != "APIError":
-            return None
-        value = self.data.get("errorID")
-        return value if isinstance(value, int) and not isinstance(value, bool) else -1
-
-    @property
-    def error_message(self) -> str:
-        return str(self.data.get("message", "")).strip()
-
-
-def parse_response(text: str | bytes) -> Response:
-    """Parse one server message; unknown fields are ignored, a missing or null ``data`` becomes ``{}``."""
-    try:
-        msg = json.loads(text)
-    except (ValueError, UnicodeDecodeError) as exc:
-        raise ProtocolError("not JSON") from exc
-    if not isinstance(msg, dict):
-        raise ProtocolError("not a JSON object")
-    message_type = msg.get("messageType")
-    if not isinstance(message_type, str) or not message_type:
-        raise ProtocolError("no messageType")
-    data = msg.get("data")
-    if data is None:
-        data = {}
-    if not isinstance(data, dict):
-        raise ProtocolError(f"{message_type}: data is not an object")
-    request_id = msg.get("requestID")
-    return Response(message_type, request_id if isinstance(request_id, str) else None, data)
-
-
-@dataclass(frozen=True)
-class Parameter:
-    """An input (tracking) parameter VTS knows: a default one or a plugin's custom one."""
-
-    name: str
-    minimum: float
-    maximum: float
-    default: float = 0.0
-    added_by: str = ""
-    custom: bool = False
-
-
-def _number(value, fallback: float) -> float:
-    ok = isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
-    return float(value) if ok else fallback
-
-
-def parse_parameter_list(data: dict) -> dict[str, Parameter]:
-    """Parameters of an InputParameterListResponse by name; malformed entries are skipped."""
-    params: dict[str, Parameter] = {}
-    for key, custom in (("defaultParameters", False), ("customParameters", True)):
-        entries = data.get(key)
-        for entry in entries if isinstance(entries, list) else ():
-            if not isinstance(entry, dict) or not isinstance(entry.get("name"), str):
-                continue
-            lo, hi = _number(entry.get("min"), -VALUE_LIMIT), _number(entry.get("max"), VALUE_LIMIT)
-            if lo > hi:
-                lo, hi = hi, lo
-            params[entry["name"]] = Parameter(entry["name"], lo, hi, _number(entry.get("defaultValue"), 0.0),
-                                              str(entry.get("addedBy", "")), custom)
-    return params
-
-
-def api_url(spec: str | int) -> str:
-    """``ws://host:port`` from a URL, ``host:port``, a port number, or ``auto`` (kept as is: UDP discovery)."""
-    spec = str(spec).strip()
-    if spec == "auto" or spec.startswith(("ws://", "wss://")):
-        return spec
-    if "://" in spec:
-        raise ValueError(f"VTube Studio URL must start with ws://, got {spec!r} (e.g. ws://localhost:8001)")
-    if spec.isdigit():
-        return f"ws://localhost:{spec}"
-    return f"ws://{spec or 'localhost'}" if ":" in spec else f"ws://{spec or 'localhost'}:{DEFAULT_PORT}"
-
-
-def valid_custom_name(name: str) -> bool:
-    return bool(_CUSTOM_NAME.fullmatch(name))
-
-
-@dataclass(frozen=True)
-class Discovery:
-    """One ``VTubeStudioAPIStateBroadcast`` (sent on UDP 47779 every 2 s, even with the API off)."""
-
-    port: int
-    active: bool
-    instance_id: str = ""
-    window_title: str = ""
-
-
-def parse_discovery(datagram: bytes) -> Discovery | None:
-    """The broadcast's content, or None for anything else."""
-    try:
-        resp = parse_response(datagram)
-    except ProtocolError:
-        return None
-    port = resp.data.get("port")
-    if resp.message_type != "VTubeStudioAPIStateBroadcast" or not isinstance(port, int) or not 0 < port < 65536:
-        return None
-    return Discovery(port, resp.data.get("active") is True, str(resp.data.get("instanceID", "")),
-                     str(resp.data.get("windowTitle", "")))
-
-
-# --- session --------------------------------------------------------------------------------------------------
-
-class State(str, enum.Enum):
-    DISCONNECTED = "disconnected"
-    CONNECTING = "connecting"
-    AWAITING_TOKEN = "awaiting token"
-    AUTHENTICATING = "authenticating"
-    STREAMING = "streaming"
-    DENIED = "denied"
-    ERROR = "error"
-
-
-@dataclass(frozen=True)
-class Send:
-    message: dict
-
-    def text(self) -> str:
-        return json.dumps(self.message, separators=(",", ":"))
-
-
-@dataclass(frozen=True)
-class SaveToken:
-    token: str | None  # None: forget the stored token
-
-
-@dataclass(frozen=True)
-class Notice:
-    text: str
-    error: bool = True
-
-
-@dataclass(frozen=True)
-class Drop:
-    """Close the connection; the driver reconnects unless ``Session.terminal``."""
-
-    reason: str
-
-
-@dataclass
-class _Plan:
-    index: np.ndarray  # positions in the frame's names
-    ids: list[str]
-    lo: np.ndarray
-    hi: np.ndarray
-    default: np.ndarray
-
-
-@dataclass
-class _Pending:
-    kind: str  # token | auth | list | create | inject
-    sent_at: float
-    extra: tuple = field(default_factory=tuple)
-
-
-class Session:
-    """One plugin's view of VTube Studio across connections; see the module docstring."""
-
-    def __init__(self, *, developer: str, plugin_name: str = PLUGIN_NAME, token: str | None = None,
-                 icon: Callable[[], str] = lambda: "", mode: str = "set", rate: float = 60.0,
-                 custom_ranges: dict[str, tuple[float, float, float]] | None = None):
-        if mode not in ("set", "add"):
-            raise ValueError(f"mode must be 'set' or 'add', not {mode!r}")
-        if not rate > 0:
-            raise ValueError("rate must be > 0")
-        self.plugin_name, self.developer, self.mode = plugin_name, developer, mode
-        self.min_interval = 1.0 / rate
-        self.token = token or None
-        self.state = State.DISCONNECTED
-        self.auth = "token stored" if self.token else "no token"
-        self.last_error: str | None = None
-        self.api_off = False
-        self.injections = 0
-        self._icon = icon
-        self._custom_ranges = dict(custom_ranges or {})
-        self._fresh_token = False  # issued in this run, not yet accepted by an AuthenticationRequest
-        self._reasked = False  # asked for a new token since the last successful authentication
-        self._noted: set[str] = set()
-        self._next_id = 0
-        self._sample: tuple[tuple[str, ...], np.ndarray, bool, float] | None = None
-        self._sample_new = False
-        self._reset_connection()
-
-    @property
-    def terminal(self) -> bool:
-        """Denied or a fatal error: stop connecting until the user restarts vtbridge."""
-        return self.state in (State.DENIED, State.ERROR) and not self.api_off
-
-    @property
-    def controlled(self) -> int:
-        """How many parameters the current frame layout drives (safe to read from another thread)."""
-        sample = self._sample
-        plan = self._plans.get(sample[0]) if sample else None
-        return len(plan.ids) if plan else 0
-
-    def _reset_connection(self) -> None:
-        self._pending: dict[str, _Pending] = {}
-        self.params: dict[str, Parameter] = {}
-        self._plans: dict[tuple[str, ...], _Plan] = {}
-        self._creating: set[str] = set()
-        self._skipped: set[str] = set()
-        self._last_inject = self._hold_until = -math.inf
-        self._token_retry_at: float | None = None
-
-    # -- helpers
-    def note(self, text: str, key: str | None = None, error: bool = True) -> list:
-        """A one-line notice, reported once per ``key`` (default: the text) until ``forget`` clears it."""
-        if error:
-            self.last_error = text
-        if (key or text) in self._noted:
-            return []
-        self._noted.add(key or text)
-        return [Notice(text, error)]
-
-    def forget(self, key: str) -> None:
-        self._noted.discard(key)
-
-    def _send(self, kind: str, build, now: float, *args, extra: tuple = (), **kwargs) -> Send:
-        self._next_id += 1
-        rid = f"vtb-{kind}-{self._next_id}"
-        self._pending[rid] = _Pending(kind, now, extra)
-        return Send(build(rid, *args, **kwargs))
-
-    def _ask_token(self, now: float) -> list:
-        self.state, self.auth = State.AWAITING_TOKEN, "awaiting approval"
-        return [self._send("token", token_request, now, self.plugin_name, self.developer, self._icon())]
-
-    def _fail(self, state: State, text: str) -> list:
-        self.state = state
-        self._pending.clear()
-        return self.note(text) + [Drop(text)]
-
-    # -- connection events
-    def connecting(self) -> None:
-        if not self.terminal and not self.api_off:
-            self.state = State.CONNECTING
-
-    def connected(self, now: float) -> list:
-        self._reset_connection()
-        self.forget("unreachable")
-        if self.token:
-            self.state, self.auth = State.AUTHENTICATING, "authenticating"
-            return [self._send("auth", authentication_request, now, self.plugin_name, self.developer, self.token)]
-        return self._ask_token(now)
-
-    def disconnected(self) -> None:
-        if not self.terminal and not self.api_off:
-            self.state = State.DISCONNECTED
-        self._pending.clear()
-
-    # -- frames and the clock
-    def offer(self, names: tuple[str, ...], values: np.ndarray, face_found: bool, now: float) -> None:
-        """The newest frame; it replaces any frame not yet injected."""
-        self._sample, self._sample_new = (tuple(names), values, bool(face_found), now), True
-
-    def next_wakeup(self) -> float | None:
-        if self.state is State.AWAITING_TOKEN:
-            return self._token_retry_at
-        if self.state is not State.STREAMING or self._sample is None:
-            return None
-        due = self._last_inject + (self.min_interval if self._sample_new else KEEPALIVE_S)
-        return max(due, self._hold_until)
-
-    def poll(self, now: float) -> list:
-        """Injections that are due: a new frame at most ``rate`` times a second, a keep-alive every 0.5 s."""
-        if self.state is State.AWAITING_TOKEN and self._token_retry_at is not None and now >= self._token_retry_at:
-            self._token_retry_at = None
-            return self._ask_token(now)
-        if self.state is not State.STREAMING or self._sample is None:
-            return []
-        for rid in [r for r, p in self._pending.items() if now - p.sent_at > INFLIGHT_EXPIRE_S]:
-            del self._pending[rid]
-        if sum(p.kind == "inject" for p in self._pending.values()) >= INFLIGHT_LIMIT:
-            self._hold_until = now + self.min_interval  # VTS is behind: look again shortly, don't spin
-            return []
-        since = now - self._last_inject
-        if not (self._sample_new and since >= self.min_interval) and since < KEEPALIVE_S:
-            return []
-        names, values, found, t = self._sample
-        effects, plan = self._plan(names, now)
-        self._sample_new = False
-        if not plan.ids:
-            self._hold_until = now + self.min_interval
-            return effects
-        v = np.asarray(values, dtype=np.float64)[plan.index]
-        v = np.clip(np.where(np.isfinite(v), v, plan.default), plan.lo, plan.hi)
-        pairs = [(name, round(float(x), 6)) for name, x in zip(plan.ids, v)]
-        found = found and now - t < STALE_FRAME_S
-        self._last_inject = now
-        self.injections += 1
-        effects.append(self._send("inject", inject_request, now, pairs, face_found=found, mode=self.mode,
-                                  extra=tuple(plan.ids)))
-        return effects
-
-    def _plan(self, names: tuple[str, ...], now: float) -> tuple[list, _Plan]:
-        plan = self._plans.get(names)
-        if plan is not None:
-            return [], plan
-        effects, index, params = [], [], []
-        ours = sum(p.custom and p.added_by == self.plugin_name for p in self.params.values()) + len(self._creating)
-        for i, name in enumerate(names):
-            p = self.params.get(name)
-            if name in self._skipped or name in self._creating or name in names[:i]:
-                continue
-            if p is not None:
-                index.append(i)
-                params.append(p)
-            elif not valid_custom_name(name):
-                self._skipped.add(name)
-                effects += self.note(f"VTS: profile output {name!r} cannot be a custom parameter (names must be "
-                                     f"{CUSTOM_NAME_RULE}); rename it in the profile", key=f"name:{name}")
-            elif ours >= MAX_CUSTOM_PARAMETERS:
-                self._skipped.add(name)
-                effects += self.note(f"VTS: custom parameter {name} skipped: VTube Studio allows at most "
-                                     f"{MAX_CUSTOM_PARAMETERS} per plugin; remove outputs from the profile",
-                                     key=f"limit:{name}")
-            else:
-                ours += 1
-                self._creating.add(name)
-                lo, hi, default = self._custom_ranges.get(name, (0.0, 1.0, 0.0))
-                effects.append(self._send("create", parameter_creation_request, now, name, minimum=lo,
-                                          maximum=hi, default=default, extra=(name, lo, hi, default),
-                                          explanation=f"Created by {self.plugin_name} from its mapping profile."))
-        plan = _Plan(np.array(index, dtype=np.intp), [p.name for p in params],
-                     np.array([p.minimum for p in params]), np.array([p.maximum for p in params]),
-                     np.array([min(max(p.default, p.minimum), p.maximum) for p in params]))
-        self._plans[names] = plan
-        return effects, plan
-
-    # -- responses
-    def receive(self, text: str | bytes, now: float) -> list:
-        """Handle one server message; malformed or unexpected messages are noted once and otherwise ignored."""
-        try:
-            resp = parse_response(text)
-        except ProtocolError as exc:
-            return self.note(f"VTS: ignored a malformed message from VTube Studio ({exc})", key="malformed",
-                             error=False)
-        pending = self._pending.pop(resp.request_id, None) if resp.request_id else None
-        err = resp.error_id
-        if pending is None and err != ErrorId.API_ACCESS_DEACTIVATED:
-            return []  # events, broadcasts, stale or foreign responses
-        if err == ErrorId.API_ACCESS_DEACTIVATED:
-            self.api_off = True
-            return self._fail(State.ERROR, "VTube Studio's plugin API is off: enable \"Allow Plugin API access\" "
-                                           "in VTS settings (General settings), vtbridge retries every few seconds")
-        self.api_off = False
-        handler = {"token": self._on_token, "auth": self._on_auth, "list": self._on_list,
-                   "create": self._on_create, "inject": self._on_inject}[pending.kind]
-        if pending.kind not in ("token", "auth") and err in (ErrorId.TOKEN_REQUEST_DENIED,
-                                                             ErrorId.REQUIRES_AUTHENTICATION):
-            return self._revoked(now) if self.state in (State.STREAMING, State.AUTHENTICATING) else []
-        return handler(resp, pending, now)
-
-    def _on_token(self, resp: Response, pending: _Pending, now: float) -> list:
-        err = resp.error_id
-        if err == ErrorId.TOKEN_REQUEST_DENIED:
-            self.auth = "denied"
-            return self._fail(State.DENIED, "VTS: you denied vtbridge in VTube Studio; restart vtbridge and click "
-                                            "Allow in the VTS popup to use the VTube Studio output")
-        if err == ErrorId.TOKEN_REQUEST_ONGOING:
-            self._token_retry_at = now + TOKEN_RETRY_S
-            return self.note("VTS: an approval popup is already open in VTube Studio; click Allow there",
-                             key="ongoing", error=False)
-        if err is not None:
-            return self._fail(State.ERROR, f"VTS refused vtbridge's token request ({err}: {resp.error_message}); "
-                                           "please report this")
-        token = resp.data.get("authenticationToken")
-        if not isinstance(token, str) or not token:
-            return self.note("VTS: token response without a token; reconnecting", key="malformed-token") + [
-                Drop("token response without a token")]
-        self.token, self._fresh_token = token, True
-        self.state, self.auth = State.AUTHENTICATING, "authenticating"
-        return [SaveToken(token),
-                self._send("auth", authentication_request, now, self.plugin_name, self.developer, token)]
-
-    def _on_auth(self, resp: Response, pending: _Pending, now: float) -> list:
-        if resp.error_id is not None:
-            return self._fail(State.ERROR, f"VTS refused authentication ({resp.error_id}: {resp.error_message}); "
-                                           "please report this")
-        ok = resp.data.get("authenticated")
-        if ok is True:
-            self.auth, self._fresh_token, self._reasked = "authenticated", False, False
-            return [self._send("list", parameter_list_request, now)]
-        if ok is not False:
-            return self.note("VTS: authentication response without a result; reconnecting",
-                             key="malformed-auth") + [Drop("authentication response without a result")]
-        if self._fresh_token:
-            self.auth = "refused"
-            return self._fail(State.ERROR, "VTS rejected the token it just issued to vtbridge; restart VTube "
-                                           "Studio and vtbridge")
-        return self._revoked(now, "VTube Studio no longer accepts vtbridge's saved token")
-
-    def _revoked(self, now: float, why: str = "VTube Studio revoked vtbridge's access") -> list:
-        """Forget the token and ask the user once; a second failure in a row stops (no popup loops)."""
-        self.token = None
-        self._pending.clear()
-        self._plans.clear()
-        if self._reasked:
-            self.auth = "refused"
-            return [SaveToken(None)] + self._fail(State.ERROR, f"VTS: {why} again; restart vtbridge to ask again")
-        self._reasked = True
-        return ([SaveToken(None)] + self.note(f"VTS: {why}: click Allow in the VTube Studio popup to let vtbridge "
-                                              "control your model again", key="reask")
-                + self._ask_token(now))
-
-    def _on_list(self, resp: Response, pending: _Pending, now: float) -> list:
-        if resp.error_id is not None:
-            return self.note(f"VTS: parameter list failed ({resp.error_id}: {resp.error_message}); reconnecting",
-                             key="list") + [Drop("parameter list failed")]
-        self.params = parse_parameter_list(resp.data)
-        self._plans.clear()
-        self.state, self.last_error = State.STREAMING, None
-        self._last_inject = -math.inf
-        return []
-
-    def _on_create(self, resp: Response, pending: _Pending, now: float) -> list:
-        name, lo, hi, default = pending.extra
-        self._creating.discard(name)
-        self._plans.clear()
-        if resp.error_id is not None:
-            self._skipped.add(name)
-            return self.note(f"VTS: could not create custom parameter {name} ({resp.error_id}: "
-                             f"{resp.error_message}); it is skipped", key=f"create:{name}")
-        self.params[name] = Parameter(name, lo, hi, default, self.plugin_name, True)
-        return []
-
-    def _on_inject(self, resp: Response, pending: _Pending, now: float) -> list:
-        err = resp.error_id
-        if err is None:
-            return []
-        message = resp.error_message
-        hits = [n for n in pending.extra if re.search(rf"(?<![A-Za-z0-9]){re.escape(n)}(?![A-Za-z0-9])", message)]
-        if not hits:
-            return self.note(f"VTS rejected parameter data ({err}: {message})", key=f"inject:{err}")
-        name = max(hits, key=len)
-        self._skipped.add(name)
-        self._plans.clear()
-        why = {ErrorId.INJECT_PARAM_CONTROLLED: "is controlled by another plugin",
-               ErrorId.INJECT_PARAM_NOT_FOUND: "does not exist in VTube Studio"}.get(err, f"was rejected ({message})")
-        return self.note(f"VTS: parameter {name} {why}; vtbridge stops sending it until it reconnects",
-                         key=f"inject:{err}:{name}")
+from vtbridge.protocols.vts_messages import (
+    API_NAME,
+    API_VERSION,
+    CUSTOM_NAME_RULE,
+    DEFAULT_PORT,
+    DISCOVERY_PORT,
+    MAX_CUSTOM_PARAMETERS,
+    PLUGIN_NAME,
+    VALUE_LIMIT,
+    Discovery,
+    ErrorId,
+    Parameter,
+    ProtocolError,
+    Response,
+    api_url,
+    authentication_request,
+    inject_request,
+    parameter_creation_request,
+    parameter_list_request,
+    parse_discovery,
+    parse_parameter_list,
+    parse_response,
+    request,
+    token_request,
+    valid_custom_name,
+)
+from vtbridge.protocols.vts_session import (
+    INFLIGHT_EXPIRE_S,
+    INFLIGHT_LIMIT,
+    KEEPALIVE_S,
+    STALE_FRAME_S,
+    TOKEN_RETRY_S,
+    Drop,
+    Notice,
+    SaveToken,
+    Send,
+    Session,
+    State,
+)
+
+__all__ = [
+    # messages
+    "API_NAME", "API_VERSION", "DEFAULT_PORT", "DISCOVERY_PORT", "PLUGIN_NAME", "VALUE_LIMIT",
+    "MAX_CUSTOM_PARAMETERS", "CUSTOM_NAME_RULE", "ErrorId", "ProtocolError",
+    "request", "token_request", "authentication_request", "parameter_list_request", "parameter_creation_request",
+    "inject_request", "Response", "parse_response", "Parameter", "parse_parameter_list", "api_url",
+    "valid_custom_name", "Discovery", "parse_discovery",
+    # session
+    "KEEPALIVE_S", "STALE_FRAME_S", "INFLIGHT_LIMIT", "INFLIGHT_EXPIRE_S", "TOKEN_RETRY_S",
+    "State", "Send", "SaveToken", "Notice", "Drop", "Session",
+]
