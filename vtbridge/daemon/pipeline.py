@@ -13,6 +13,7 @@ import queue
 import threading
 import time
 from dataclasses import dataclass, field, replace
+from typing import Callable
 
 import cv2
 
@@ -27,7 +28,7 @@ from vtbridge.outputs.base import Output
 from vtbridge.signal.calibration import (NO_CALIBRATION, CalibrationRecorder, apply_calibration, load_calibration,
                                          save_calibration)
 from vtbridge.signal.smoothing import FaceSmoother, FilterConfig
-from vtbridge.sources import Source, open_source
+from vtbridge.sources import CameraRequest, Source, open_source
 from vtbridge.tracking.landmarker import Tracker, TrackerOptions
 
 log = logging.getLogger("vtbridge.pipeline")
@@ -44,15 +45,43 @@ class PipelineOptions:
     status_interval: float = 5.0  # one status line every N seconds (0: never)
     retry_min: float = 0.5  # source retry backoff, seconds
     retry_max: float = 5.0
+    camera: CameraRequest = CameraRequest()
 
 
-@dataclass
 class Binding:
-    """An output and the profile that feeds it (VMC: the user's profile; iFacialMocap: ``ifacialmocap``...)."""
+    """An output slot: its name, the profile that feeds it (VMC: the user's profile; iFacialMocap:
+    ``ifacialmocap``...), whether it is on, and how to make the output. Outputs are made when first enabled, on a
+    helper thread, so enabling VTube Studio from the tray never stalls tracking."""
 
-    output: Output
-    profile: str
-    enabled: bool = True
+    def __init__(self, name: str, profile: str, enabled: bool = True, *, output: Output | None = None,
+                 factory: Callable[[], Output] | None = None) -> None:
+        self.name, self.profile, self.enabled = name, profile, enabled
+        self.output, self.factory = output, factory
+        self.error: str | None = None  # why the output could not be made
+        self._building = False
+
+    def build(self) -> None:
+        """Make the output now (blocking); a user error is kept in ``error`` and the slot is switched off."""
+        if self.output is not None or self.factory is None:
+            return
+        try:
+            self.output, self.error = self.factory(), None
+        except VtbridgeError as err:
+            self.error, self.enabled = str(err), False
+        finally:
+            self._building = False
+
+    def build_in_background(self) -> None:
+        if self.output is None and not self._building:
+            self._building = True
+            threading.Thread(target=self.build, name=f"make {self.name}", daemon=True).start()
+
+    def close(self) -> None:
+        if self.output is not None:
+            try:
+                self.output.close()
+            except Exception as exc:  # closing must not hide the real outcome
+                log.warning("closing %s: %s", self.name, exc)
 
 
 @dataclass
@@ -72,11 +101,12 @@ class _Live:
 
 class Pipeline:
     def __init__(self, options: PipelineOptions, bindings: list[Binding], *, main_profile: str,
-                 printer=print) -> None:
+                 printer=print, on_change: Callable[[Command], None] | None = None) -> None:
         self.options = options
         self.bindings = bindings
         self.main_profile = main_profile
         self.print = printer
+        self.on_change = on_change  # told about user choices worth remembering (profile, outputs, camera)
         self._commands: queue.SimpleQueue[Command] = queue.SimpleQueue()
         self._stop = threading.Event()
         self._live = _Live()
@@ -84,6 +114,11 @@ class Pipeline:
         self._watchers: dict[str, ProfileWatcher] = {}
         for name in {b.profile for b in bindings} | {main_profile}:
             self._watchers[name] = ProfileWatcher(name, on_error=self._profile_error)  # raises if broken at start
+        for b in bindings:
+            if b.enabled:
+                b.build()
+                if b.error:
+                    self.print(f"{b.name} output not started: {b.error}")
         self.stages = StageTimes()
         self.rates = OutputRates()
         self.calibration = NO_CALIBRATION
@@ -144,7 +179,7 @@ class Pipeline:
                             self._stop.wait(min(0.05, retry_at - now))
                             continue
                         try:
-                            source = open_source(opts.source, realtime=True, image_fps=30.0)
+                            source = open_source(opts.source, realtime=True, image_fps=30.0, camera=opts.camera)
                             self.calibration = self._load_calibration(source.name)
                             backoff = opts.retry_min
                             self._set_state("tracking", "")
@@ -199,12 +234,12 @@ class Pipeline:
                 mapped[name] = watcher.mapper.process(face)
         with clock.time("send"):
             for b in self.bindings:
-                if b.enabled:
+                if b.enabled and b.output is not None:
                     try:
                         b.output.send(mapped[b.profile])
                     except Exception as exc:  # an output bug must never stop tracking
-                        log.exception("output %s failed", b.output.name)
-                        self.rates.error(b.output.name, f"{type(exc).__name__}: {exc}")
+                        log.exception("output %s failed", b.name)
+                        self.rates.error(b.name, f"{type(exc).__name__}: {exc}")
         live.frames += 1
         live.faces += face.found
         live.last_frame, live.last_face = frame, face
@@ -263,8 +298,11 @@ class Pipeline:
         elif cmd.kind in ("toggle_output", "set_output"):
             name, value = (cmd.arg, None) if cmd.kind == "toggle_output" else tuple(cmd.arg)
             for b in self.bindings:
-                if b.output.name == name:
+                if b.name == name:
                     b.enabled = (not b.enabled) if value is None else bool(value)
+                    if b.enabled:
+                        b.build_in_background()
+                    self._changed(Command("set_output", (name, b.enabled)))
         elif cmd.kind == "set_profile":
             try:
                 watcher = ProfileWatcher(str(cmd.arg), on_error=self._profile_error)
@@ -277,9 +315,11 @@ class Pipeline:
                 if b.profile == old:
                     b.profile = str(cmd.arg)
             self.main_profile = str(cmd.arg)
+            self._changed(cmd)
         elif cmd.kind == "set_camera":
             self.options = replace(self.options, source=str(cmd.arg))
             self._reopen = True
+            self._changed(cmd)
         elif cmd.kind == "calibrate":
             name = self._live.last_frame.source if self._live.last_frame else self.options.source
             live.recorder = CalibrationRecorder(2.0, source=name)
@@ -288,6 +328,14 @@ class Pipeline:
             self._stop.set()
         else:
             log.warning("ignored unknown command %r", cmd.kind)
+
+    def _changed(self, cmd: Command) -> None:
+        if self.on_change is not None:
+            self.on_change(cmd)
+
+    @property
+    def live(self) -> _Live:
+        return self._live
 
     def _publish(self, t: float, force: bool = False) -> None:
         """Rebuild the viewers' snapshot, at most 30 times a second (viewers poll at <= 20 Hz)."""
@@ -299,8 +347,8 @@ class Pipeline:
     def status_line(self) -> str:
         s = self._snapshot
         outs = " | ".join(f"{o.name}: {o.state} {o.packets_per_s:.0f}/s, {o.packets} sent"
-                          + ("" if o.enabled else " (off)")
-                          for o in s.outputs)
+                          + (f" ({o.last_error})" if o.last_error and o.state == "error" else "")
+                          for o in s.outputs if o.enabled) or "no outputs on"
         face = "yes" if s.face else "no"
         head = f"{s.state}: {s.message}" if s.state == "error" else f"face {face}"
         return f"[vtbridge] {s.fps:5.1f} fps | {head} | profile {s.profile} | {outs}"

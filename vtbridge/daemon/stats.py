@@ -68,12 +68,15 @@ def snapshot_of(pipeline, t: float) -> Snapshot:
     face = live.last_face
     outputs = []
     for b in pipeline.bindings:
+        if b.output is None:  # not made yet (never enabled), being made, or failed to start
+            state = "error" if b.error else ("connecting" if b.enabled else "off")
+            outputs.append(OutputInfo(name=b.name, enabled=b.enabled, state=state, last_error=b.error))
+            continue
         st = b.output.status()
-        err = pipeline.rates.caught(st.name) or st.last_error
-        outputs.append(OutputInfo(name=st.name, enabled=b.enabled, state=st.state if b.enabled else "off",
-                                  packets_per_s=round(pipeline.rates.rate(st.name, st.packets), 1),
-                                  packets=st.packets,
-                                  last_error=err, detail=dict(st.detail)))
+        err = pipeline.rates.caught(b.name) or st.last_error
+        outputs.append(OutputInfo(name=b.name, enabled=b.enabled, state=st.state if b.enabled else "off",
+                                  packets_per_s=round(pipeline.rates.rate(b.name, st.packets), 1),
+                                  packets=st.packets, last_error=err, detail=dict(st.detail)))
     landmarks = ()
     if face is not None and face.landmarks is not None:
         landmarks = tuple((round(float(x), 4), round(float(y), 4)) for x, y in face.landmarks[::_LANDMARK_STEP, :2])
