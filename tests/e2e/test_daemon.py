@@ -212,3 +212,48 @@ def test_tray_of_the_real_daemon_toggles_an_output_and_quits(desktop, isolated_h
     finally:
         daemon.stop()
         rx.close()
+
+
+def test_a_busy_dashboard_port_is_named_with_its_config_key_and_tracking_goes_on():
+    import socket
+
+    busy = socket.socket()
+    busy.bind(("127.0.0.1", 0))
+    busy.listen()
+    port = busy.getsockname()[1]
+    rx = Receiver()
+    daemon = Daemon("--no-tray", "--source", VENDORED_CLIP, "--vmc", f"127.0.0.1:{rx.port}", "--dashboard-port",
+                    port, "--status-interval", "0")
+    try:
+        m = daemon.expect(r"dashboard not started: (.*)")
+        assert str(port) in m.group(1) and "dashboard.port" in m.group(1)
+        deadline = time.monotonic() + 30
+        while len(rx.packets) < 10:
+            assert time.monotonic() < deadline, "tracking did not go on without the dashboard"
+            time.sleep(0.05)
+    finally:
+        assert daemon.stop() == 0
+        rx.close()
+        busy.close()
+
+
+def test_a_broken_config_falls_back_to_the_last_good_one(isolated_home):
+    config_dir = isolated_home / "config"
+    config_dir.mkdir(parents=True, exist_ok=True)
+    rx = Receiver()
+    # the last good version (what `config set` keeps as .bak) sends VMC to our receiver
+    (config_dir / "config.json.bak").write_text(json.dumps({"outputs": {"vmc": {"targets": [f"127.0.0.1:{rx.port}"]}},
+                                                            "dashboard": {"enabled": False}, "tray": False}))
+    (config_dir / "config.json").write_text('{"outputs": {"vmc": {"targetz": []}}}')  # a typo
+    daemon = Daemon("--source", VENDORED_CLIP, "--status-interval", "0")
+    try:
+        m = daemon.expect(r"config error: (.*)")
+        assert "targetz" in m.group(1) and "did you mean" in m.group(1) and "backup" in m.group(1)
+        deadline = time.monotonic() + 30
+        while len(rx.packets) < 10:
+            assert time.monotonic() < deadline, "the last good config was not used"
+            time.sleep(0.05)
+        assert (config_dir / "config.json").read_text() == '{"outputs": {"vmc": {"targetz": []}}}'  # never clobbered
+    finally:
+        assert daemon.stop() == 0
+        rx.close()
