@@ -22,8 +22,8 @@ from vtbridge.sources.camera import CameraRequest
 
 log = logging.getLogger("vtbridge.app")
 
-#: Output name (as outputs report it) -> config section under ``outputs``.
-CONFIG_KEYS = {"vmc": "vmc", "ifacialmocap": "ifm", "vts": "vts"}
+#: Output slots by name; each name is also its config section under ``outputs`` and its id in the tray/dashboard.
+OUTPUT_NAMES = ("vmc", "ifm", "vts")
 
 
 @dataclass(frozen=True)
@@ -58,8 +58,8 @@ def build_bindings(config: cfg.Config, vts_profile: str) -> list[Binding]:
 
     return [
         Binding("vmc", config.profile, o.vmc.enabled, factory=lambda: vmc_output(list(o.vmc.targets))),
-        Binding("ifacialmocap", "ifacialmocap", o.ifm.enabled,
-                factory=lambda: ifm_output(list(o.ifm.targets), o.ifm.version)),
+        Binding("ifm", "ifacialmocap", o.ifm.enabled,
+                factory=lambda: ifm_output(list(o.ifm.targets), o.ifm.version, name="ifm")),
         Binding("vts", vts_profile, o.vts.enabled, factory=make_vts),
     ]
 
@@ -71,8 +71,8 @@ def persist(cmd: Command) -> None:
             cfg.set_value("profile", str(cmd.arg))
         elif cmd.kind == "set_output":
             name, enabled = cmd.arg
-            if name in CONFIG_KEYS:
-                cfg.set_value(f"outputs.{CONFIG_KEYS[name]}.enabled", bool(enabled))
+            if name in OUTPUT_NAMES:
+                cfg.set_value(f"outputs.{name}.enabled", bool(enabled))
         elif cmd.kind == "set_camera":
             cfg.set_value("source", str(cmd.arg))
     except VtbridgeError as err:
@@ -83,10 +83,13 @@ def _camera_names() -> tuple[str, ...]:
     from vtbridge.sources.devices import list_cameras
 
     try:
-        return tuple(f"{c.index}: {c.name}" for c in list_cameras())
+        cams = list_cameras()
     except Exception as exc:  # listing is a convenience; never a reason not to start
         log.info("camera listing failed: %s", exc)
         return ()
+    names = [c.name for c in cams]
+    # source specs the pipeline can open, readable in the menu; an index where two cameras share a name
+    return tuple(f"camera:{c.name}" if names.count(c.name) == 1 else str(c.index) for c in cams)
 
 
 def run_app(config: cfg.Config, options: AppOptions = AppOptions()) -> int:
