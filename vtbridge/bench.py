@@ -146,7 +146,7 @@ def run_bench(spec: str, *, frames: int | None = None, profile: str = "vseeface"
         if ms:
             stages[name] = _stats(ms) | {"ratio_to_inference": round(float(np.mean(ms)) / inference, 4)}
     rss = peak_rss_mb()
-    return {"source": spec, "frames": n, "fps": round(n / wall, 2), "cpu_ms_per_frame": round(cpu * 1000 / n, 3),
+    return {"frames": n, "fps": round(n / wall, 2), "cpu_ms_per_frame": round(cpu * 1000 / n, 3),
             "rss_mb": None if rss is None else round(rss, 1), "stages": stages,
             "latency": {k: v for k, v in _stats(latency).items() if k != "mean_ms"}}
 
@@ -159,8 +159,8 @@ def _drain(sock: socket.socket) -> None:
         pass
 
 
-def format_table(report: dict) -> str:
-    lines = [f"vtbridge bench: {report['source']}  {report['frames']} frames  {report['fps']} fps  "
+def format_table(report: dict, source: str) -> str:
+    lines = [f"vtbridge bench: {source}  {report['frames']} frames  {report['fps']} fps  "
              f"cpu {report['cpu_ms_per_frame']} ms/frame  peak rss {report['rss_mb']} MB",
              f"{'stage':<10} {'p50 ms':>9} {'p99 ms':>9} {'mean ms':>9} {'x inference':>12}"]
     for name, s in report["stages"].items():

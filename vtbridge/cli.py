@@ -48,7 +48,7 @@ def cmd_bench(args) -> int:
     from vtbridge.bench import format_table, run_bench
 
     report = run_bench(args.source, frames=args.frames, profile=args.profile, progress=not args.json)
-    print(json.dumps(report, indent=None if args.json else 2) if args.json else format_table(report))
+    print(json.dumps(report) if args.json else format_table(report, args.source))
     return 0
 
 

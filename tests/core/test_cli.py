@@ -74,6 +74,7 @@ def test_bench_json_has_every_stage_as_a_ratio_to_inference():
     r = vtbridge("bench", VENDORED_CLIP, "--json", "--frames", "40")
     assert r.returncode == 0, r.stderr
     report = json.loads(r.stdout)
+    assert set(report) == {"frames", "fps", "cpu_ms_per_frame", "rss_mb", "stages", "latency"}  # as specified
     assert report["frames"] == 40 and report["fps"] > 0 and report["cpu_ms_per_frame"] > 0 and report["rss_mb"] > 0
     stages = report["stages"]
     for name in ("decode", "inference", "track", "filter", "render"):
