@@ -22,6 +22,7 @@ from contextlib import contextmanager
 import numpy as np
 
 from vtbridge.annotate import annotate
+from vtbridge.errors import SourceError
 from vtbridge.progress import Progress
 from vtbridge.signal.calibration import NO_CALIBRATION, apply_calibration
 from vtbridge.signal.smoothing import FaceSmoother
@@ -106,12 +107,12 @@ def run_bench(spec: str, *, frames: int | None = None, profile: str = "vseeface"
         with Tracker() as tracker:
             while total is None or n < total:
                 t_start = time.perf_counter()
-                with clock.time("decode"):
-                    frame = source.read()
-                    if frame is None:
-                        clock.samples["decode"].pop()
-                        break
-                    rgb = tracker.prepare(frame)
+                t_read = time.perf_counter()
+                frame = source.read()
+                if frame is None:  # end of file: not a decode sample
+                    break
+                rgb = tracker.prepare(frame)
+                clock.samples["decode"].append((time.perf_counter() - t_read) * 1000.0)
                 with clock.time("inference"):
                     result = tracker.infer(rgb, frame.t)
                 with clock.time("track"):
@@ -137,7 +138,7 @@ def run_bench(spec: str, *, frames: int | None = None, profile: str = "vseeface"
         for s in senders:
             s.close()
     if n == 0:
-        raise ValueError("no frames")
+        raise SourceError(f"source {spec!r} produced no frames to measure")
     wall = time.perf_counter() - wall0
     cpu = time.process_time() - cpu0
     inference = float(np.mean(clock.samples["inference"]))

@@ -72,7 +72,10 @@ def cmd_cameras(args) -> int:
 def cmd_calibrate(args) -> int:
     from vtbridge.calibrate import calibrate_source
 
-    path, cal = calibrate_source(args.source, duration=args.duration, mirror=args.mirror)
+    from vtbridge.daemon import config as cfg
+
+    mirror = args.mirror or cfg.load().mirror  # calibrate the way the daemon will track
+    path, cal = calibrate_source(args.source, duration=args.duration, mirror=mirror)
     print(f"calibrated {cal.source} from {cal.samples} frames -> {path}")
     return 0
 
@@ -107,7 +110,7 @@ def build_parser() -> argparse.ArgumentParser:
     k = sub.add_parser("calibrate", help="capture your neutral face (~2 s) for a camera or file")
     k.add_argument("source", nargs="?", default="0")
     k.add_argument("--duration", type=float, default=2.0)
-    k.add_argument("--mirror", action="store_true")
+    k.add_argument("--mirror", action="store_true", help="mirror the image (default: the config's `mirror`)")
     k.set_defaults(func=cmd_calibrate)
 
     for module in ("vtbridge.run_command", "vtbridge.mapping.commands", "vtbridge.daemon.config_commands"):
@@ -132,6 +135,12 @@ def main(argv: list[str] | None = None) -> int:
         if args.debug:
             raise
         print(f"vtbridge: error: {exc}", file=sys.stderr)
+        return 1
+    except OSError as exc:  # a path the user gave cannot be written/read: say which, no traceback
+        if args.debug:
+            raise
+        where = f" {exc.filename!r}" if exc.filename else ""
+        print(f"vtbridge: error: {exc.strerror or exc}{where}; check the path and its permissions", file=sys.stderr)
         return 1
     except KeyboardInterrupt:
         return 130

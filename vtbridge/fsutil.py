@@ -29,3 +29,26 @@ def write_text_atomic(path: Path, text: str, *, mode: int | None = None) -> None
 
 def write_json_atomic(path: Path, data, *, mode: int | None = None) -> None:
     write_text_atomic(path, json.dumps(data, indent=2, ensure_ascii=False) + "\n", mode=mode)
+
+
+def create_text_exclusive(path: Path, text: str) -> None:
+    """Create ``path`` with ``text``, never replacing an existing file (FileExistsError), never leaving a partial
+    one: the content is written and synced under a temp name, then hard-linked into place (link fails if the name
+    exists). Where hard links are unsupported, an O_EXCL create is the fallback."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=path.name + ".", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as f:
+            f.write(text)
+            f.flush()
+            os.fsync(f.fileno())
+        try:
+            os.link(tmp, path)
+        except FileExistsError:
+            raise
+        except OSError:  # no hard links here (some network/FAT drives)
+            with open(path, "x", encoding="utf-8", newline="\n") as f:
+                f.write(text)
+    finally:
+        Path(tmp).unlink(missing_ok=True)

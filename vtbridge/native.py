@@ -12,9 +12,10 @@ def native_stderr_silenced():
     """Silence file descriptor 2 for a block. Native libraries (MediaPipe's glog/absl "W0000 ..." lines, FFmpeg's
     "error reading header") write there past Python; the caller still raises a clear Python error on failure."""
     try:
-        sys.stderr.flush()
+        if sys.stderr is not None:  # None under pythonw.exe (the Windows autostart entry)
+            sys.stderr.flush()
         saved = os.dup(2)
-    except (OSError, ValueError):
+    except (OSError, ValueError, AttributeError):
         yield
         return
     try:

@@ -57,7 +57,8 @@ def build_bindings(config: cfg.Config, vts_profile: str) -> list[Binding]:
         return VtsOutput(o.vts.url, rate=o.vts.rate, mode=o.vts.mode, custom_ranges=ranges)
 
     return [
-        Binding("vmc", config.profile, o.vmc.enabled, factory=lambda: vmc_output(list(o.vmc.targets))),
+        Binding("vmc", config.profile, o.vmc.enabled, factory=lambda: vmc_output(list(o.vmc.targets)),
+                follows_main=True),
         Binding("ifm", "ifacialmocap", o.ifm.enabled,
                 factory=lambda: ifm_output(list(o.ifm.targets), o.ifm.version, name="ifm")),
         Binding("vts", vts_profile, o.vts.enabled, factory=make_vts),
@@ -75,7 +76,7 @@ def persist(cmd: Command) -> None:
                 cfg.set_value(f"outputs.{name}.enabled", bool(enabled))
         elif cmd.kind == "set_camera":
             cfg.set_value("source", str(cmd.arg))
-    except VtbridgeError as err:
+    except (VtbridgeError, OSError) as err:  # disk full, read-only folder, a file locked by another program
         _say(f"could not save the setting ({err}); it applies to this run only")
 
 
@@ -110,6 +111,7 @@ def run_app(config: cfg.Config, options: AppOptions = AppOptions()) -> int:
             camera=CameraRequest(width=cam.width or None, height=cam.height or None, fps=cam.fps or None))
         pipeline = Pipeline(pipeline_options, bindings, main_profile=config.profile, printer=_say, on_change=persist)
         pipeline.cameras = _camera_names()
+        _reconcile_settings(config)
         url = None
         if config.dashboard.enabled:
             dashboard, url = _start_dashboard(pipeline, config.dashboard.port)
@@ -120,7 +122,13 @@ def run_app(config: cfg.Config, options: AppOptions = AppOptions()) -> int:
             tray = _make_tray(pipeline, url)
         _install_signal_handlers(pipeline)
         if tray is not None and sys.platform == "darwin":  # AppKit wants the tray on the main thread
-            worker = threading.Thread(target=pipeline.run, name="vtbridge-pipeline")
+            def track_then_close_tray():
+                try:
+                    pipeline.run()
+                finally:
+                    tray.stop(timeout=1.0)  # ends tray.run() below, whatever stopped the pipeline
+
+            worker = threading.Thread(target=track_then_close_tray, name="vtbridge-pipeline")
             worker.start()
             tray.run()
             pipeline.stop()
@@ -144,6 +152,20 @@ def run_app(config: cfg.Config, options: AppOptions = AppOptions()) -> int:
         close_logging()
 
 
+def _reconcile_settings(config: cfg.Config) -> None:
+    """Settings that live outside the pipeline: the OS autostart entry follows ``autostart`` (so `vtbridge config
+    set autostart true` takes effect at the next start), and a virtual camera asked for is reported missing."""
+    from vtbridge.daemon import autostart
+
+    try:
+        if autostart.is_enabled() != config.autostart:
+            autostart.set_enabled(config.autostart)
+    except OSError as err:
+        _say(f"could not {'add' if config.autostart else 'remove'} the start-with-system entry: {err}")
+    if config.outputs.vcam.enabled:
+        _say("outputs.vcam.enabled is set, but this version has no virtual camera output yet; it is ignored")
+
+
 def _start_dashboard(pipeline: Pipeline, port: int):
     from vtbridge.daemon.dashboard.server import Dashboard
 
@@ -153,7 +175,8 @@ def _start_dashboard(pipeline: Pipeline, port: int):
     except VtbridgeError as err:  # a busy port: say which and which key; tracking goes on without it
         _say(f"dashboard not started: {err}")
         return None, None
-    _say(f"dashboard: {url}")
+    print(f"dashboard: {url}", flush=True)
+    log.info("dashboard: %s?token=(printed on the console and kept in the instance file)", url.split("?")[0])
     return dashboard, url
 
 

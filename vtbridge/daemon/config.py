@@ -12,12 +12,13 @@ import difflib
 import json
 import logging
 import re
+import threading
 from dataclasses import dataclass, fields, is_dataclass, replace
 from pathlib import Path
 from typing import Any, Callable, get_type_hints
 
 from vtbridge import paths
-from vtbridge.errors import ConfigError
+from vtbridge.errors import ConfigError, VtbridgeError
 from vtbridge.fsutil import write_text_atomic
 
 log = logging.getLogger("vtbridge.config")
@@ -118,8 +119,13 @@ _HOST_PORT = re.compile(r"^(\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9_.-]+):(\d{1,5})$")
 
 
 def _host_port(value: str) -> str | None:
-    m = _HOST_PORT.match(value)
-    if not m or not 1 <= int(m.group(2)) <= 65535:
+    """The same rule the UDP sender applies (one parser), plus a host name that can be encoded at all."""
+    from vtbridge.outputs.udp import parse_target
+
+    try:
+        host, _ = parse_target(value)
+        host.encode("idna")  # rejects names no resolver accepts, e.g. "a..b"
+    except (VtbridgeError, UnicodeError):
         return f"{json.dumps(value)} is not HOST:PORT (e.g. 127.0.0.1:39539; IPv6 as [::1]:39539; port 1-65535)"
     return None
 
@@ -393,8 +399,17 @@ def _write_with_backup(path: Path, text: str) -> None:
     write_text_atomic(path, text)
 
 
+#: Serialises read-modify-write of the config file between the daemon's threads (tray, pipeline commands).
+_WRITE_LOCK = threading.Lock()
+
+
 def set_value(dotted: str, value, path: Path | None = None) -> Config:
     """``config set``: check the key, merge into the file's current contents, validate the whole, write."""
+    with _WRITE_LOCK:
+        return _set_value(dotted, value, path)
+
+
+def _set_value(dotted: str, value, path: Path | None) -> Config:
     path = Path(path) if path else config_path()
     check_key(dotted)
     data = read_raw(path)
@@ -407,6 +422,11 @@ def set_value(dotted: str, value, path: Path | None = None) -> Config:
 
 def unset_value(dotted: str, path: Path | None = None) -> Config:
     """Back to the default for one key (the key disappears from the file)."""
+    with _WRITE_LOCK:
+        return _unset_value(dotted, path)
+
+
+def _unset_value(dotted: str, path: Path | None) -> Config:
     path = Path(path) if path else config_path()
     check_key(dotted)
     config = load(path)

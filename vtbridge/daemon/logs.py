@@ -44,10 +44,14 @@ def setup_logging(verbose: bool = False, *, log_dir: Path | None = None, max_byt
                                                         encoding="utf-8", delay=True)
     file_handler.setLevel(logging.DEBUG if verbose else logging.INFO)
     file_handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s [%(threadName)s] %(message)s"))
-    console = logging.StreamHandler(stream if stream is not None else sys.stderr)
-    console.setLevel(logging.INFO if verbose else logging.WARNING)
-    console.setFormatter(_Concise())
-    for handler in (file_handler, console):
+    handlers = [file_handler]
+    stream = stream if stream is not None else sys.stderr
+    if stream is not None:  # None under pythonw.exe (started with Windows): the file is the only log
+        console = logging.StreamHandler(stream)
+        console.setLevel(logging.INFO if verbose else logging.WARNING)
+        console.setFormatter(_Concise())
+        handlers.append(console)
+    for handler in handlers:
         setattr(handler, _MARK, True)
         logger.addHandler(handler)
     logger.setLevel(logging.DEBUG if verbose else logging.INFO)

@@ -54,34 +54,60 @@ class Binding:
     helper thread, so enabling VTube Studio from the tray never stalls tracking."""
 
     def __init__(self, name: str, profile: str, enabled: bool = True, *, output: Output | None = None,
-                 factory: Callable[[], Output] | None = None) -> None:
+                 factory: Callable[[], Output] | None = None, follows_main: bool = False) -> None:
         self.name, self.profile, self.enabled = name, profile, enabled
         self.output, self.factory = output, factory
+        self.follows_main = follows_main  # True: the profile picked in the tray/dashboard feeds this output
         self.error: str | None = None  # why the output could not be made
+        self._lock = threading.Lock()
         self._building = False
+        self._closed = False
 
     def build(self) -> None:
-        """Make the output now (blocking); a user error is kept in ``error`` and the slot is switched off."""
+        """Make the output now (blocking). Any failure is kept in ``error`` and the slot is switched off: a bad
+        output never takes the pipeline down."""
         if self.output is not None or self.factory is None:
             return
         try:
-            self.output, self.error = self.factory(), None
-        except VtbridgeError as err:
-            self.error, self.enabled = str(err), False
-        finally:
+            output, error = self.factory(), None
+        except Exception as exc:  # a user error (VtbridgeError) or a bug: either way, report and go on
+            output, error = None, str(exc) if isinstance(exc, VtbridgeError) else f"{type(exc).__name__}: {exc}"
+        with self._lock:
             self._building = False
+            if self._closed and output is not None:  # shut down while it was being made
+                output.close()
+                return
+            self.output, self.error = output, error
+            if error:
+                self.enabled = False
 
     def build_in_background(self) -> None:
-        if self.output is None and not self._building:
+        with self._lock:
+            if self.output is not None or self._building or self._closed:
+                return
             self._building = True
-            threading.Thread(target=self.build, name=f"make {self.name}", daemon=True).start()
+        threading.Thread(target=self.build, name=f"make {self.name}", daemon=True).start()
+
+    def release(self) -> None:
+        """Switched off: close outputs that can be made again, so e.g. VTube Studio gets its parameters back."""
+        if self.factory is not None:
+            with self._lock:
+                output, self.output = self.output, None
+            _close_quietly(self.name, output)
 
     def close(self) -> None:
-        if self.output is not None:
-            try:
-                self.output.close()
-            except Exception as exc:  # closing must not hide the real outcome
-                log.warning("closing %s: %s", self.name, exc)
+        with self._lock:
+            self._closed = True
+            output, self.output = self.output, None
+        _close_quietly(self.name, output)
+
+
+def _close_quietly(name: str, output: Output | None) -> None:
+    if output is not None:
+        try:
+            output.close()
+        except Exception as exc:  # closing must not hide the real outcome
+            log.warning("closing %s: %s", name, exc)
 
 
 @dataclass
@@ -157,6 +183,7 @@ class Pipeline:
         backoff = opts.retry_min
         retry_at = 0.0
         t_offset, last_t = 0.0, -1.0
+        last_frame_at = t_start
         try:
             with Tracker(TrackerOptions(mirror=opts.mirror)) as tracker:
                 smoother = FaceSmoother(opts.filter)
@@ -180,6 +207,7 @@ class Pipeline:
                             continue
                         try:
                             source = open_source(opts.source, realtime=True, image_fps=30.0, camera=opts.camera)
+                            last_frame_at = time.monotonic()
                             self.calibration = self._load_calibration(source.name)
                             backoff = opts.retry_min
                             self._set_state("tracking", "")
@@ -189,8 +217,17 @@ class Pipeline:
                             retry_at, backoff = now + backoff, min(backoff * 2, opts.retry_max)
                             continue
                     try:
-                        frame = source.read(timeout=2.0)
-                    except (TimeoutError, SourceError) as err:
+                        frame = source.read(timeout=0.25)  # short waits: stop and commands stay responsive
+                        last_frame_at = now
+                    except TimeoutError:
+                        if now - last_frame_at < 2.0:
+                            continue
+                        err = TimeoutError()
+                    except SourceError as exc:
+                        err = exc
+                    else:
+                        err = None
+                    if err is not None:
                         source.close()
                         source = None
                         why = "no frame for 2 s" if isinstance(err, TimeoutError) else str(err)
@@ -267,7 +304,7 @@ class Pipeline:
                 self.calibration = rec.finish()
                 path = save_calibration(self.calibration)
                 self.print(f"calibrated neutral face from {self.calibration.samples} frames -> {path}")
-            except VtbridgeError as err:
+            except (VtbridgeError, OSError) as err:
                 self.print(f"calibration failed: {err}")
 
     def _source_failed(self, message: str, now: float, backoff: float) -> None:
@@ -288,13 +325,17 @@ class Pipeline:
                 cmd = self._commands.get_nowait()
             except queue.Empty:
                 return
-            self._apply(cmd)
+            try:
+                self._apply(cmd)
+            except Exception:  # a viewer's request must never stop tracking
+                log.exception("command %r failed", cmd)
+                self.print(f"command {cmd.kind} failed; see the log")
 
     def _apply(self, cmd: Command) -> None:
         live = self._live
         if cmd.kind in ("pause", "resume"):
             live.paused = cmd.kind == "pause"
-            self._set_state("paused" if live.paused else "tracking", "")
+            live.last_face = None  # no stale landmarks over the paused preview; the next tracked frame sets it
         elif cmd.kind in ("toggle_output", "set_output"):
             name, value = (cmd.arg, None) if cmd.kind == "toggle_output" else tuple(cmd.arg)
             for b in self.bindings:
@@ -302,6 +343,8 @@ class Pipeline:
                     b.enabled = (not b.enabled) if value is None else bool(value)
                     if b.enabled:
                         b.build_in_background()
+                    else:
+                        b.release()
                     self._changed(Command("set_output", (name, b.enabled)))
         elif cmd.kind == "set_profile":
             try:
@@ -309,12 +352,14 @@ class Pipeline:
             except VtbridgeError as err:
                 self.print(f"profile {cmd.arg!r} not loaded, keeping {self.main_profile!r}: {err}")
                 return
-            old = self.main_profile
             self._watchers[str(cmd.arg)] = watcher
-            for b in self.bindings:
-                if b.profile == old:
-                    b.profile = str(cmd.arg)
             self.main_profile = str(cmd.arg)
+            for b in self.bindings:
+                if b.follows_main:
+                    b.profile = self.main_profile
+            used = {b.profile for b in self.bindings} | {self.main_profile}
+            for name in [n for n in self._watchers if n not in used]:  # stop mapping profiles nobody reads
+                del self._watchers[name]
             self._changed(cmd)
         elif cmd.kind == "set_camera":
             self.options = replace(self.options, source=str(cmd.arg))

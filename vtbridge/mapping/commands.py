@@ -7,11 +7,10 @@ user errors (never tracebacks) and exit non-zero on failure.
 from __future__ import annotations
 
 import json
-import os
 import sys
-import tempfile
 
 from vtbridge import paths
+from vtbridge.fsutil import create_text_exclusive
 from vtbridge.mapping.profile import (ProfileError, list_profiles, load_profile, resolve_profile_path,
                                       valid_profile_name)
 
@@ -108,18 +107,10 @@ def cmd_new(args) -> int:
         return 1
     extends = base if valid_profile_name(str(base)) else str(base_path)
     doc = {"name": name, "description": f"My changes on top of {base}.", "extends": extends, "outputs": {}}
-    folder.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{name}.", suffix=".tmp", dir=folder)
     try:
-        with os.fdopen(fd, "w", encoding="utf-8") as f:
-            json.dump(doc, f, indent=2)
-            f.write("\n")
-        if target.exists():  # created meanwhile by someone else: still never overwrite
-            print(f"{target} already exists; pick another name or edit that file", file=sys.stderr)
-            return 1
-        os.replace(tmp, target)
-    finally:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
+        create_text_exclusive(target, json.dumps(doc, indent=2) + "\n")
+    except FileExistsError:  # created meanwhile by someone else: still never overwrite
+        print(f"{target} already exists; pick another name or edit that file", file=sys.stderr)
+        return 1
     print(f"created {target} (extends {extends}); edit its \"outputs\" to override or add values")
     return 0

@@ -65,8 +65,9 @@ def _resolve(host: str, port: int, what: str) -> tuple[int, tuple]:
         numeric = 0
     try:
         infos = socket.getaddrinfo(host, port, type=socket.SOCK_DGRAM, flags=numeric)
-    except socket.gaierror as e:
-        raise OutputError(f"{what} {host}:{port}: cannot resolve host ({e.strerror}); check the name or use an IP") \
+    except (socket.gaierror, UnicodeError, OSError) as e:  # idna rejects names like "a..b" with UnicodeError
+        why = e.strerror if isinstance(e, OSError) and e.strerror else str(e) or type(e).__name__
+        raise OutputError(f"{what} {host}:{port}: cannot resolve host ({why}); check the name or use an IP") \
             from None
     infos.sort(key=lambda i: i[0] != socket.AF_INET)  # prefer IPv4 (VTuber apps usually listen there)
     family, _, _, _, sockaddr = infos[0]

@@ -13,9 +13,7 @@ import contextlib
 import inspect
 import json
 import logging
-import os
 import socket
-import tempfile
 import threading
 import time
 from pathlib import Path
@@ -23,6 +21,7 @@ from pathlib import Path
 from vtbridge import paths
 from vtbridge.errors import OutputError
 from vtbridge.frames import MappedFrame
+from vtbridge.fsutil import write_json_atomic
 from vtbridge.outputs.base import OutputStatus
 from vtbridge.outputs.vts_icon import icon_base64
 from vtbridge.protocols import vts
@@ -68,20 +67,9 @@ class TokenStore:
             with contextlib.suppress(FileNotFoundError):
                 self.path.unlink()
             return
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(prefix=".vts_token.", dir=self.path.parent)  # created 0600 on POSIX
-        try:
-            with os.fdopen(fd, "w", encoding="utf-8") as f:
-                json.dump({"token": token, "pluginName": plugin_name, "pluginDeveloper": developer}, f)
-                f.flush()
-                os.fsync(f.fileno())
-            if os.name == "posix":
-                os.chmod(tmp, 0o600)
-            os.replace(tmp, self.path)
-        except BaseException:
-            with contextlib.suppress(OSError):
-                os.unlink(tmp)
-            raise
+        # atomic, and 0600 before it becomes visible: only the user can read the token
+        write_json_atomic(self.path, {"token": token, "pluginName": plugin_name, "pluginDeveloper": developer},
+                          mode=0o600)
 
 
 def discover_port(timeout: float = 2.5, *, listen_port: int = vts.DISCOVERY_PORT) -> int | None:

@@ -5,7 +5,7 @@ Capture: ``CalibrationRecorder`` collects ~2 s of found faces while the user rel
 neutral pose. Apply: ``apply_calibration`` is a pure function of (FaceFrame, Calibration):
 
     value' = clamp((value - baseline) / (1 - baseline) * gain, 0, 1)
-    head'  = head - neutral head (angles and position), gaze' = gaze - neutral gaze
+    head'  = head - neutral head (angles, x and y; z stays the distance to the camera), gaze' = gaze - neutral
 
 Default gains lift the channels MediaPipe rarely drives to 1 (eyeWide, cheekPuff, noseSneer, ...). Calibrations are
 stored as JSON in the user config dir, one file per camera/source id, written atomically.
@@ -87,7 +87,8 @@ def apply_calibration(face: FaceFrame, cal: Calibration) -> FaceFrame:
     span = np.maximum(1.0 - cal.baseline, 0.05)
     blend = np.clip((face.blendshapes - cal.baseline) / span * cal.gain, 0.0, 1.0).astype(np.float32)
     h, n = face.head, cal.head
-    head = HeadPose(h.yaw - n.yaw, h.pitch - n.pitch, h.roll - n.roll, h.x - n.x, h.y - n.y, h.z - n.z)
+    # z is kept absolute: outputs map the distance to the camera (VTube Studio's FacePositionZ, zoom effects)
+    head = HeadPose(h.yaw - n.yaw, h.pitch - n.pitch, h.roll - n.roll, h.x - n.x, h.y - n.y, h.z)
     g, ng = face.gaze, cal.gaze
     gaze = Gaze(g.left_yaw - ng.left_yaw, g.left_pitch - ng.left_pitch,
                 g.right_yaw - ng.right_yaw, g.right_pitch - ng.right_pitch)

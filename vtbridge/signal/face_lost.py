@@ -1,4 +1,5 @@
 """What to output while the face is lost: hold the last pose for ``hold_s``, then ease to neutral over ``ease_s``.
+Channels whose neutral is not 0 (the head's distance to the camera) are held instead of eased.
 
 Avatars should not snap to neutral on a one-frame dropout (a hand passing in front of the face), nor freeze forever
 when the user walks away. Frames keep ``found=False`` throughout so outputs can signal tracking loss.
@@ -31,8 +32,9 @@ def ease_weight(elapsed: float, p: FaceLostParams) -> float:
 class FaceLostEaser:
     """Tracks when the face was last seen and blends the last good vector toward neutral (zeros)."""
 
-    def __init__(self, params: FaceLostParams = FaceLostParams()) -> None:
+    def __init__(self, params: FaceLostParams = FaceLostParams(), hold: np.ndarray | None = None) -> None:
         self.params = params
+        self.hold = hold  # boolean mask of channels kept at their last value (e.g. distance: neutral is not 0)
         self.last_good: np.ndarray | None = None
         self.last_seen = 0.0
         self.lost_since: float | None = None  # time of the first frame without a face, None while tracking
@@ -48,4 +50,7 @@ class FaceLostEaser:
             return None
         if self.lost_since is None:
             self.lost_since = t
-        return self.last_good * ease_weight(t - self.last_seen, self.params)
+        out = self.last_good * ease_weight(t - self.last_seen, self.params)
+        if self.hold is not None:
+            out[self.hold] = self.last_good[self.hold]
+        return out

@@ -53,7 +53,9 @@ class FaceSmoother:
     def __init__(self, config: FilterConfig = FilterConfig()) -> None:
         self.config = config
         self._filters = {name: OneEuroFilter(getattr(config, name)) for name in GROUPS}
-        self._easer = FaceLostEaser(config.face_lost)
+        hold = np.zeros(WIDTH, dtype=bool)
+        hold[NB + 5] = True  # head z: ease-to-neutral would pull the face to the camera origin
+        self._easer = FaceLostEaser(config.face_lost, hold)
         self._shown: np.ndarray | None = None
         self._shown_t = 0.0
 
