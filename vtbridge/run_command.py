@@ -96,18 +96,12 @@ def load_last_good():
     from vtbridge.daemon import config as cfg
 
     path = cfg.config_path()
-    try:
-        return cfg.load(path)
-    except ConfigError as err:
-        backup = path.with_name(path.name + ".bak")
-        try:
-            last_good = cfg.load(backup) if backup.exists() else cfg.DEFAULT
-            print(f"config error: {err}; using {'the backup ' + str(backup) if backup.exists() else 'defaults'}"
-                  f" until it is fixed", flush=True)
-            return last_good
-        except ConfigError:
-            print(f"config error: {err}; using defaults until it is fixed", flush=True)
-            return cfg.DEFAULT
+    backup = path.with_name(path.name + ".bak")
+    last_good = cfg.load_or_default(backup, report=lambda _: None) if backup.exists() else None
+    source = f"the backup {backup}" if last_good is not None else "the defaults"
+    return cfg.load_or_default(path, last_good=last_good,
+                               report=lambda msg: print(f"config error: {msg}; using {source} until it is fixed",
+                                                        flush=True))
 
 
 def cmd_run(args) -> int:

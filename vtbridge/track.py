@@ -69,8 +69,7 @@ def track(source: Source, out_path: Path, *, preview: Path | None = None, use_fi
                 summary.frames += 1
                 summary.faces += face.found
                 if writer is not None:
-                    image = cv2.flip(frame.image, 1) if mirror else frame.image
-                    writer.write(annotate(image, face))
+                    writer.write(annotate(tracker.oriented(frame.image), face))
                 bar.update()
     finally:
         bar.close()

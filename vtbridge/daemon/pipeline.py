@@ -150,6 +150,7 @@ class Pipeline:
         self.calibration = NO_CALIBRATION
         self.cameras: tuple[str, ...] = ()
         self._published_at = 0.0
+        self._orient = lambda image: image  # the tracker's view of a frame; set when the tracker starts
         self._profile_names: tuple[float, tuple[str, ...]] = (0.0, ())
         self._reopen = False  # set by a set_camera command: close the source, open the new one
 
@@ -161,7 +162,7 @@ class Pipeline:
         frame, face = self._live.last_frame, self._live.last_face
         if frame is None:
             return None
-        image = cv2.flip(frame.image, 1) if self.options.mirror else frame.image
+        image = self._orient(frame.image)
         if face is not None:
             image = annotate(image, face, panel=False)
         ok, buf = cv2.imencode(".jpg", image, [cv2.IMWRITE_JPEG_QUALITY, 75])
@@ -186,6 +187,7 @@ class Pipeline:
         last_frame_at = t_start
         try:
             with Tracker(TrackerOptions(mirror=opts.mirror)) as tracker:
+                self._orient = tracker.oriented
                 smoother = FaceSmoother(opts.filter)
                 while not self._stop.is_set():
                     now = time.monotonic()

@@ -78,10 +78,13 @@ class Tracker:
         image = self._mp.Image(image_format=self._mp.ImageFormat.SRGB, data=np.ascontiguousarray(rgb))
         return self._landmarker.detect_for_video(image, ms)
 
+    def oriented(self, image: np.ndarray) -> np.ndarray:
+        """The image as the tracker sees it (mirrored when asked): what previews must draw landmarks on."""
+        return cv2.flip(image, 1) if self.options.mirror else image
+
     def prepare(self, frame: Frame) -> np.ndarray:
-        """BGR frame -> RGB array (mirrored when asked)."""
-        image = cv2.flip(frame.image, 1) if self.options.mirror else frame.image
-        return cv2.cvtColor(image, cv2.COLOR_BGR2RGB)
+        """BGR frame -> RGB array, oriented as tracked."""
+        return cv2.cvtColor(self.oriented(frame.image), cv2.COLOR_BGR2RGB)
 
     def to_face(self, result, frame: Frame) -> FaceFrame:
         """MediaPipe result -> FaceFrame in canonical order (tongueOut stays 0: MediaPipe has no such output)."""
