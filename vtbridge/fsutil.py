@@ -8,10 +8,8 @@ import tempfile
 from pathlib import Path
 
 
-def write_text_atomic(path: Path, text: str, *, mode: int | None = None) -> None:
-    """Write via a temp file in the same folder + fsync + rename; ``mode`` (e.g. 0o600) is set before the rename,
-    so the file is never visible with looser permissions."""
-    path = Path(path)
+def _synced_temp(path: Path, text: str) -> str:
+    """``text`` written and fsync'd to a temp file beside ``path`` (same folder: the rename/link stays atomic)."""
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=path.name + ".", suffix=".tmp", dir=path.parent)
     try:
@@ -19,6 +17,18 @@ def write_text_atomic(path: Path, text: str, *, mode: int | None = None) -> None
             f.write(text)
             f.flush()
             os.fsync(f.fileno())
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    return tmp
+
+
+def write_text_atomic(path: Path, text: str, *, mode: int | None = None) -> None:
+    """Write via a temp file in the same folder + fsync + rename; ``mode`` (e.g. 0o600) is set before the rename,
+    so the file is never visible with looser permissions."""
+    path = Path(path)
+    tmp = _synced_temp(path, text)
+    try:
         if mode is not None:
             os.chmod(tmp, mode)
         os.replace(tmp, path)
@@ -36,13 +46,8 @@ def create_text_exclusive(path: Path, text: str) -> None:
     one: the content is written and synced under a temp name, then hard-linked into place (link fails if the name
     exists). Where hard links are unsupported, an O_EXCL create is the fallback."""
     path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=path.name + ".", suffix=".tmp", dir=path.parent)
+    tmp = _synced_temp(path, text)
     try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as f:
-            f.write(text)
-            f.flush()
-            os.fsync(f.fileno())
         try:
             os.link(tmp, path)
         except FileExistsError:
