@@ -17,7 +17,6 @@ from __future__ import annotations
 import socket
 import sys
 import time
-from contextlib import contextmanager
 
 import numpy as np
 
@@ -27,9 +26,9 @@ from vtbridge.progress import Progress
 from vtbridge.signal.calibration import NO_CALIBRATION, apply_calibration
 from vtbridge.signal.smoothing import FaceSmoother
 from vtbridge.sources import open_source
+from vtbridge.timing import StageTimes
 from vtbridge.tracking.landmarker import Tracker
 
-STAGES = ("decode", "inference", "track", "filter", "map", "send", "render")
 
 
 def peak_rss_mb() -> float | None:
@@ -54,17 +53,6 @@ def peak_rss_mb() -> float | None:
 
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     return peak / 2**20 if sys.platform == "darwin" else peak / 1024
-
-
-class StageClock:
-    def __init__(self) -> None:
-        self.samples: dict[str, list[float]] = {name: [] for name in STAGES}
-
-    @contextmanager
-    def time(self, stage: str):
-        t0 = time.perf_counter()
-        yield
-        self.samples[stage].append((time.perf_counter() - t0) * 1000.0)
 
 
 def _stats(ms: list[float]) -> dict[str, float]:
@@ -92,7 +80,7 @@ def _optional_senders(port: int):
 def run_bench(spec: str, *, frames: int | None = None, profile: str = "vseeface", progress: bool = True) -> dict:
     source = open_source(spec)
     total = min(frames, source.frame_count) if frames and source.frame_count else frames or source.frame_count
-    clock = StageClock()
+    clock = StageTimes(window=None)  # every sample, for percentiles
     latency: list[float] = []
     smoother = FaceSmoother()
     mapper = _optional_mapper(profile)
@@ -112,7 +100,7 @@ def run_bench(spec: str, *, frames: int | None = None, profile: str = "vseeface"
                 if frame is None:  # end of file: not a decode sample
                     break
                 rgb = tracker.prepare(frame)
-                clock.samples["decode"].append((time.perf_counter() - t_read) * 1000.0)
+                clock.record("decode", (time.perf_counter() - t_read) * 1000.0)
                 with clock.time("inference"):
                     result = tracker.infer(rgb, frame.t)
                 with clock.time("track"):

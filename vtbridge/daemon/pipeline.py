@@ -19,7 +19,7 @@ import cv2
 
 from vtbridge.annotate import annotate
 from vtbridge.daemon.control import Command, Snapshot
-from vtbridge.daemon.stats import OutputRates, StageTimes, snapshot_of
+from vtbridge.daemon.stats import OutputRates, snapshot_of
 from vtbridge.errors import SourceError, VtbridgeError
 from vtbridge.frames import FaceFrame, Frame, MappedFrame
 from vtbridge.mapping.profile import list_profiles
@@ -29,6 +29,7 @@ from vtbridge.signal.calibration import (NO_CALIBRATION, CalibrationRecorder, ap
                                          save_calibration)
 from vtbridge.signal.smoothing import FaceSmoother, FilterConfig
 from vtbridge.sources import CameraRequest, Source, open_source
+from vtbridge.timing import StageTimes
 from vtbridge.tracking.landmarker import Tracker, TrackerOptions
 
 log = logging.getLogger("vtbridge.pipeline")

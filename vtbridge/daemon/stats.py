@@ -1,42 +1,12 @@
-"""Live figures for viewers: per-stage latency over the last second, output packet rates, and the Snapshot."""
+"""Live figures for viewers: output packet rates and the Snapshot (stage timings: ``vtbridge.timing``)."""
 
 from __future__ import annotations
 
 import time
-from collections import deque
-from contextlib import contextmanager
-
-import numpy as np
 
 from vtbridge.daemon.control import OutputInfo, Snapshot
 
 _LANDMARK_STEP = 4  # send every 4th landmark to viewers: enough to draw the face, 1/4 of the bytes
-
-
-class StageTimes:
-    """Rolling per-stage durations (ms) over a window of recent frames."""
-
-    def __init__(self, window: int = 60) -> None:
-        self._samples: dict[str, deque] = {}
-        self._window = window
-        self._frame_times: deque = deque(maxlen=window)
-
-    @contextmanager
-    def time(self, stage: str):
-        t0 = time.perf_counter()
-        yield
-        self._samples.setdefault(stage, deque(maxlen=self._window)).append((time.perf_counter() - t0) * 1000)
-        if stage == "track":
-            self._frame_times.append(time.monotonic())
-
-    def means(self) -> dict[str, float]:
-        return {k: round(float(np.mean(v)), 3) for k, v in self._samples.items() if v}
-
-    def fps(self) -> float:
-        ts = self._frame_times
-        if len(ts) < 2 or time.monotonic() - ts[-1] > 1.0:
-            return 0.0
-        return (len(ts) - 1) / (ts[-1] - ts[0])
 
 
 class OutputRates:
@@ -50,13 +20,15 @@ class OutputRates:
         self._errors[name] = message
 
     def rate(self, name: str, packets: int) -> float:
+        """Packets per second, re-measured at most once a second from the output's running count."""
         now = time.monotonic()
-        t, n, r = self._last.get(name, (now, packets, 0.0))
+        if name not in self._last:
+            self._last[name] = (now, packets, 0.0)
+            return 0.0
+        t, n, r = self._last[name]
         if now - t >= 1.0:
             r = (packets - n) / (now - t)
             self._last[name] = (now, packets, r)
-        elif name not in self._last:
-            self._last[name] = (now, packets, 0.0)
         return r
 
     def caught(self, name: str) -> str | None:
