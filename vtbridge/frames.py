@@ -11,6 +11,8 @@ from dataclasses import dataclass, field, replace
 
 import numpy as np
 
+from vtbridge.rotation import euler_to_quaternion
+
 #: The 52 ARKit blendshape names in canonical camelCase, alphabetical order (the order MediaPipe reports its 51).
 #: ``tongueOut`` is part of ARKit but MediaPipe does not estimate it: it is always 0 in frames from the tracker.
 #: "Left"/"Right" follow ARKit: the subject's own left/right (``eyeBlinkLeft`` = the subject's left eye, which
@@ -84,8 +86,6 @@ class HeadPose:
     @property
     def quaternion(self) -> tuple[float, float, float, float]:
         """Rotation as a unit quaternion (x, y, z, w) in the same right-handed camera frame."""
-        from vtbridge.tracking.pose import euler_to_quaternion
-
         return euler_to_quaternion(self.yaw, self.pitch, self.roll)
 
     def as_dict(self) -> dict[str, float]:

@@ -1,0 +1,165 @@
+"""The settings' schema: one frozen dataclass per section, each key with its typed default, plus the value rules
+that go beyond the type. ``vtbridge.daemon.config`` walks this schema to validate, load and save the file; a new
+setting is a field here (and, when its range matters, a rule in ``RULES``), nothing else.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass
+from typing import Any, Callable
+
+from vtbridge.errors import VtbridgeError
+
+
+@dataclass(frozen=True)
+class CameraConfig:
+    width: int = 1280  # 0: the camera's own default
+    height: int = 720
+    fps: int = 30
+
+
+@dataclass(frozen=True)
+class VmcConfig:
+    enabled: bool = True
+    targets: tuple[str, ...] = ("127.0.0.1:39539",)
+
+
+@dataclass(frozen=True)
+class IfmConfig:
+    enabled: bool = False
+    targets: tuple[str, ...] = ("127.0.0.1:49983",)
+    version: int = 1
+
+
+@dataclass(frozen=True)
+class VtsConfig:
+    enabled: bool = False
+    url: str = "ws://localhost:8001"
+    rate: float = 60.0
+    mode: str = "set"
+
+
+@dataclass(frozen=True)
+class VcamConfig:
+    enabled: bool = False
+
+
+@dataclass(frozen=True)
+class OutputsConfig:
+    vmc: VmcConfig = VmcConfig()
+    ifm: IfmConfig = IfmConfig()
+    vts: VtsConfig = VtsConfig()
+    vcam: VcamConfig = VcamConfig()
+
+
+@dataclass(frozen=True)
+class OneEuroConfig:
+    min_cutoff: float = 1.0
+    beta: float = 0.0
+    d_cutoff: float = 1.0
+
+
+@dataclass(frozen=True)
+class FilterSection:
+    """Defaults equal ``vtbridge.signal.smoothing.FilterConfig``'s (a test keeps them in step)."""
+
+    enabled: bool = True
+    blendshapes: OneEuroConfig = OneEuroConfig(min_cutoff=2.0, beta=5.0, d_cutoff=1.0)
+    head_rotation: OneEuroConfig = OneEuroConfig(min_cutoff=1.0, beta=0.05, d_cutoff=1.0)
+    head_position: OneEuroConfig = OneEuroConfig(min_cutoff=1.0, beta=0.1, d_cutoff=1.0)
+    gaze: OneEuroConfig = OneEuroConfig(min_cutoff=2.0, beta=0.05, d_cutoff=1.0)
+
+
+@dataclass(frozen=True)
+class FaceLostConfig:
+    hold_s: float = 0.5
+    ease_s: float = 1.0
+
+
+@dataclass(frozen=True)
+class DashboardConfig:
+    enabled: bool = True
+    port: int = 0  # 0: pick a free port each start
+
+
+@dataclass(frozen=True)
+class Config:
+    source: str = "0"
+    camera: CameraConfig = CameraConfig()
+    mirror: bool = False
+    profile: str = "vseeface"
+    outputs: OutputsConfig = OutputsConfig()
+    filter: FilterSection = FilterSection()
+    face_lost: FaceLostConfig = FaceLostConfig()
+    dashboard: DashboardConfig = DashboardConfig()
+    tray: bool = True
+    autostart: bool = False
+
+
+DEFAULT = Config()
+
+
+# ---- value rules (beyond the type) -------------------------------------------------------------------------------
+_HOST_PORT = re.compile(r"^(\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9_.-]+):(\d{1,5})$")
+
+
+def _host_port(value: str) -> str | None:
+    """The same rule the UDP sender applies (one parser), plus a host name that can be encoded at all."""
+    from vtbridge.outputs.udp import parse_target
+
+    try:
+        host, _ = parse_target(value)
+        host.encode("idna")  # rejects names no resolver accepts, e.g. "a..b"
+    except (VtbridgeError, UnicodeError):
+        return f"{json.dumps(value)} is not HOST:PORT (e.g. 127.0.0.1:39539; IPv6 as [::1]:39539; port 1-65535)"
+    return None
+
+
+def _vts_url(value: str) -> str | None:
+    if value == "auto" or re.match(r"^wss?://[^/\s]+(/\S*)?$", value) or value.isdigit() or _HOST_PORT.match(value):
+        return None
+    return f"{json.dumps(value)} is not a VTube Studio address (ws://localhost:8001, localhost:8001, 8001 or auto)"
+
+
+def _num(value) -> str:
+    return f"{value:g}" if isinstance(value, float) else str(value)
+
+
+def _between(lo: float, hi: float, unit: str = "") -> Callable[[Any], str | None]:
+    def check(value):
+        return None if lo <= value <= hi else f"{_num(value)} is out of range ({_num(lo)}-{_num(hi)}{unit})"
+    return check
+
+
+def _one_of(*choices) -> Callable[[Any], str | None]:
+    def check(value):
+        return None if value in choices else f"{json.dumps(value)} is not one of {', '.join(map(json.dumps, choices))}"
+    return check
+
+
+def _not_empty(value) -> str | None:
+    return None if value else "must not be empty"
+
+
+def _positive(value) -> str | None:
+    return None if 0 < value <= 1000 else f"{_num(value)} is out of range (above 0, at most 1000)"
+
+
+RULES: dict[str, Callable[[Any], str | None]] = {
+    "source": _not_empty,
+    "camera.width": _between(0, 7680), "camera.height": _between(0, 4320), "camera.fps": _between(0, 240),
+    "profile": _not_empty,
+    "outputs.vmc.targets": _not_empty, "outputs.ifm.targets": _not_empty,
+    "outputs.ifm.version": _one_of(1, 2),
+    "outputs.vts.url": _vts_url, "outputs.vts.rate": _between(1, 240, " per second"),
+    "outputs.vts.mode": _one_of("set", "add"),
+    "face_lost.hold_s": _between(0, 60, " s"), "face_lost.ease_s": _between(0, 60, " s"),
+    "dashboard.port": _between(0, 65535),
+}
+ITEM_RULES = {"outputs.vmc.targets": _host_port, "outputs.ifm.targets": _host_port}
+for _group in ("blendshapes", "head_rotation", "head_position", "gaze"):
+    RULES[f"filter.{_group}.min_cutoff"] = _positive
+    RULES[f"filter.{_group}.d_cutoff"] = _positive
+    RULES[f"filter.{_group}.beta"] = _between(0, 1000)
