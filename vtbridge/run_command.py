@@ -97,7 +97,10 @@ def load_last_good():
 
     path = cfg.config_path()
     backup = path.with_name(path.name + ".bak")
-    last_good = cfg.load_or_default(backup, report=lambda _: None) if backup.exists() else None
+    try:
+        last_good = cfg.load(backup) if backup.exists() else None
+    except ConfigError:  # the backup is broken too: the defaults
+        last_good = None
     source = f"the backup {backup}" if last_good is not None else "the defaults"
     return cfg.load_or_default(path, last_good=last_good,
                                report=lambda msg: print(f"config error: {msg}; using {source} until it is fixed",

@@ -23,11 +23,15 @@ from vtbridge.daemon.config_schema import (  # noqa: F401  (re-exported: callers
 from vtbridge.daemon.config_schema import ITEM_RULES as _ITEM_RULES
 from vtbridge.daemon.config_schema import RULES as _RULES
 from vtbridge.errors import ConfigError
-from vtbridge.fsutil import write_text_atomic
+from vtbridge.fsutil import write_bytes_atomic, write_text_atomic
+from vtbridge.jsonread import JsonError
+from vtbridge.jsonread import loads as strict_json
 
 log = logging.getLogger("vtbridge.config")
 
 FILE_NAME = "config.json"
+#: A settings file is a few hundred bytes; anything this big is not one (and is not read into memory).
+MAX_FILE_BYTES = 1_000_000
 
 
 # ---- schema walking ----------------------------------------------------------------------------------------------
@@ -197,22 +201,26 @@ def config_path() -> Path:
 
 
 def read_raw(path: Path | None = None) -> dict:
-    """The file's JSON object as written ({} when there is no file); ConfigError if it is not valid JSON."""
+    """The file's JSON object as written ({} when there is no file); ConfigError for anything else: unreadable,
+    too big, not UTF-8, not strict JSON (too deep, huge numbers, NaN, a key twice), not an object."""
     path = Path(path) if path else config_path()
+    others = f"restore {path.name}.bak, or delete the file for the defaults"
     try:
-        text = path.read_text(encoding="utf-8-sig")
+        size = path.stat().st_size
+        if size > MAX_FILE_BYTES:
+            raise ConfigError(f"{path}: {size} bytes is too big for a settings file (limit {MAX_FILE_BYTES}); {others}")
+        data = path.read_bytes()
     except FileNotFoundError:
         return {}
     except OSError as err:
-        raise ConfigError(f"{path}: cannot be read ({err.strerror}); check its permissions") from None
+        raise ConfigError(f"{path}: cannot be read ({err.strerror or err}); check its permissions") from None
     try:
-        data = json.loads(text) if text.strip() else {}
-    except json.JSONDecodeError as err:
-        raise ConfigError(f"{path}: line {err.lineno} column {err.colno}: not valid JSON ({err.msg}); fix it, "
-                          f"or restore {path.name}.bak, or delete the file for the defaults") from None
-    if not isinstance(data, dict):
-        raise ConfigError(f"{path}: the top level must be a JSON object {{...}}, got {type(data).__name__}")
-    return data
+        value = strict_json(data) if data.strip() else {}
+    except JsonError as err:
+        raise ConfigError(f"{path}: {err}; or {others}") from None
+    if not isinstance(value, dict):
+        raise ConfigError(f"{path}: the top level must be a JSON object {{...}}, got {type(value).__name__}")
+    return value
 
 
 def load(path: Path | None = None) -> Config:
@@ -246,8 +254,8 @@ def _write_with_backup(path: Path, text: str) -> None:
         previous = path.read_bytes()
     except FileNotFoundError:
         previous = None
-    if previous is not None and previous.decode("utf-8", "replace") != text:
-        write_text_atomic(path.with_name(path.name + ".bak"), previous.decode("utf-8", "replace"))
+    if previous is not None and previous != text.encode("utf-8"):
+        write_bytes_atomic(path.with_name(path.name + ".bak"), previous)  # byte for byte, whatever it holds
     write_text_atomic(path, text)
 
 
