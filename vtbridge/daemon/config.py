@@ -280,6 +280,22 @@ def _set_value(dotted: str, value, path: Path | None) -> Config:
     return config
 
 
+def set_values(changes: dict[str, Any], path: Path | None = None) -> Config:
+    """Several keys in one read-modify-write (one validated file, one atomic write): how the daemon saves a burst
+    of tray/dashboard choices. All or nothing: a bad key or value changes nothing."""
+    with _WRITE_LOCK:
+        path = Path(path) if path else config_path()
+        for dotted in changes:
+            check_key(dotted)
+        data = read_raw(path)
+        from_dict(data, str(path))
+        for dotted, value in changes.items():
+            _set_nested(data, dotted, value)
+        config = from_dict(data, str(path))
+        save(config, path)
+        return config
+
+
 def unset_value(dotted: str, path: Path | None = None) -> Config:
     """Back to the default for one key (the key disappears from the file)."""
     with _WRITE_LOCK:
@@ -318,5 +334,5 @@ def filter_config(config: Config):
                         face_lost=FaceLostParams(hold_s=config.face_lost.hold_s, ease_s=config.face_lost.ease_s))
 
 
-__all__ = ["Config", "DEFAULT", "load", "load_or_default", "save", "apply_overrides", "set_value", "unset_value",
-           "from_dict", "to_dict", "config_path", "check_key", "all_keys", "leaf_keys", "filter_config", "get"]
+__all__ = ["Config", "DEFAULT", "load", "load_or_default", "save", "apply_overrides", "set_value", "set_values",
+           "unset_value", "from_dict", "to_dict", "config_path", "check_key", "all_keys", "leaf_keys", "filter_config", "get"]
