@@ -111,6 +111,10 @@ def cmd_run(args) -> int:
     from vtbridge.daemon import config as cfg
     from vtbridge.daemon.app import AppOptions, run_app
 
+    if args.profile is not None:  # typed now: say it is wrong now (a saved name that broke later falls back)
+        from vtbridge.daemon.profile_choice import check_setting
+
+        check_setting(args.profile)
     config = cfg.apply_overrides(load_last_good(), overrides_from_args(args))
     options = AppOptions(duration=args.duration, loop=not args.no_loop, status_interval=args.status_interval,
                          vts_profile=args.vts_profile, verbose=args.verbose)

@@ -12,11 +12,12 @@ import logging
 import signal
 import sys
 import threading
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from vtbridge.daemon import config as cfg
 from vtbridge.daemon.pipeline import Binding, Pipeline, PipelineOptions
 from vtbridge.daemon.persist import ChoiceSaver
+from vtbridge.daemon.profile_choice import usable_profile
 from vtbridge.errors import ConfigError, VtbridgeError
 from vtbridge.sources.camera import CameraRequest
 
@@ -104,7 +105,11 @@ def run_app(config: cfg.Config, options: AppOptions = AppOptions()) -> int:
     dashboard = tray = None
     saver = ChoiceSaver(save_choices, report=_say)  # choices are saved off the tracking thread
     try:
-        bindings = build_bindings(config, options.vts_profile)
+        # a configured profile that is missing or broken falls back to the shipped one: the daemon always starts
+        config = replace(config, profile=usable_profile(config.profile, _say))
+        bindings = build_bindings(config, usable_profile(options.vts_profile, _say, default="vtube-studio"))
+        for b in bindings:
+            b.profile = usable_profile(b.profile, _say)
         cam = config.camera
         pipeline_options = PipelineOptions(
             source=config.source, loop=options.loop, mirror=config.mirror, filter=cfg.filter_config(config),

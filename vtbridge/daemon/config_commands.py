@@ -11,6 +11,7 @@ import json
 import sys
 
 from vtbridge.daemon import config as cfg
+from vtbridge.daemon.profile_choice import check_setting as check_profile_setting
 from vtbridge.errors import ConfigError
 
 
@@ -47,6 +48,8 @@ def cmd_show(args) -> int:
 def cmd_set(args) -> int:
     try:
         cfg.check_key(args.key)
+        if args.key == "profile":  # a name that does not load would keep the daemon on the fallback profile
+            check_profile_setting(parse_value(args.value))
         config = cfg.set_value(args.key, parse_value(args.value))
     except ConfigError as err:
         return _usage_error(err)
