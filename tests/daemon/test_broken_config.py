@@ -118,3 +118,11 @@ def test_stale_temp_files_are_removed_at_the_next_write():
     assert json.loads(path.read_text()) == {}
     assert sorted(p.name for p in path.parent.iterdir()) == ["config.json", "config.json.bak", "config.json.fresh1.tmp",
                                                              "notes.tmp"]
+
+
+def test_config_set_reads_values_with_the_strict_reader(capsys):
+    assert cli.main(["config", "set", "filter.blendshapes.beta", "NaN"]) == 2  # text, not a float NaN
+    assert 'expected a number, got "NaN"' in capsys.readouterr().err
+    assert cli.main(["config", "set", "camera.fps", "[" * 100000]) == 2  # no RecursionError: just a wrong value
+    err = capsys.readouterr().err
+    assert "camera.fps: expected a whole number" in err and "Traceback" not in err

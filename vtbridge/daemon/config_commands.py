@@ -13,13 +13,15 @@ import sys
 from vtbridge.daemon import config as cfg
 from vtbridge.daemon.profile_choice import check_setting as check_profile_setting
 from vtbridge.errors import ConfigError
+from vtbridge.jsonread import JsonError
+from vtbridge.jsonread import loads as strict_json
 
 
 def parse_value(text: str):
     """JSON if it parses, else the text itself (so URLs and names need no quoting)."""
     try:
-        return json.loads(text)
-    except ValueError:
+        return strict_json(text)
+    except JsonError:  # includes NaN, absurd nesting and huge numbers: then it is just text
         return text
 
 
