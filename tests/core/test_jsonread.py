@@ -11,7 +11,8 @@ from vtbridge.jsonread import MAX_DEPTH, JsonError, decode, loads, position
 
 # (id, input, fragment of the message, line, column)
 BAD = [
-    ("cp1252", '{\n  "source": "C:\\\\Users\\\\José\\\\clip.mp4"\n}'.encode("cp1252"), "byte 0xE9 is not UTF-8", 2, 28),
+    ("cp1252", '{\n  "source": "C:\\\\Users\\\\José\\\\clip.mp4"\n}'.encode("cp1252"), "byte 0xE9 is not UTF-8",
+     2, 28),
     ("utf16_bom", codecs.BOM_UTF16_LE + '{"a": 1}'.encode("utf-16-le"), "saved as UTF-16", 1, 1),
     ("utf16_no_bom", '{"a": 1}'.encode("utf-16-le"), "looks like UTF-16", 1, 1),
     ("deep_arrays", "[" * 100000 + "]" * 100000, "nested too deeply", 1, MAX_DEPTH + 1),

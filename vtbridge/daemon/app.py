@@ -115,7 +115,8 @@ def run_app(config: cfg.Config, options: AppOptions = AppOptions()) -> int:
             source=config.source, loop=options.loop, mirror=config.mirror, filter=cfg.filter_config(config),
             duration=options.duration, status_interval=options.status_interval,
             camera=CameraRequest(width=cam.width or None, height=cam.height or None, fps=cam.fps or None))
-        pipeline = Pipeline(pipeline_options, bindings, main_profile=config.profile, printer=_say, on_change=saver.submit)
+        pipeline = Pipeline(pipeline_options, bindings, main_profile=config.profile, printer=_say,
+                            on_change=saver.submit)
         pipeline.cameras = _camera_names()
         _reconcile_settings(config)
         url = None

@@ -335,4 +335,5 @@ def filter_config(config: Config):
 
 
 __all__ = ["Config", "DEFAULT", "load", "load_or_default", "save", "apply_overrides", "set_value", "set_values",
-           "unset_value", "from_dict", "to_dict", "config_path", "check_key", "all_keys", "leaf_keys", "filter_config", "get"]
+           "unset_value", "from_dict", "to_dict", "config_path", "check_key", "all_keys", "leaf_keys",
+           "filter_config", "get"]
