@@ -69,6 +69,13 @@ def test_set_profile_takes_names_only(dash):
     assert [c for c in fake.commands if c.kind == "set_profile"] == [Command("set_profile", "my-profile_2")]
 
 
+def test_set_camera_takes_cameras_only():
+    for good in ("0", "12", "camera:OBS Virtual Camera", "camera:2", "camera:A/V in"):
+        assert parse_command(json.dumps({"kind": "set_camera", "arg": good})) == Command("set_camera", good)
+    for bad in ("/home/me/secret.mp4", "../clip.mp4", "C:\\x.avi", "clip.mp4", "1234", ""):
+        assert parse_command(json.dumps({"kind": "set_camera", "arg": bad})) is None, bad
+
+
 def test_two_host_headers_are_refused_not_an_internal_error(dash, caplog):
     d, _ = dash
     host = f"127.0.0.1:{d.port}"

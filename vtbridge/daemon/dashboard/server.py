@@ -10,9 +10,10 @@ from the page's own origin and every request must name this server as Host. That
 DNS-rebinding tricks) from watching the camera or switching outputs.
 
 Hardening: messages go through the strict JSON reader (a few levels deep at most); a request with two ``Host``
-headers or an absolute-form target naming another host is refused; ``set_profile`` takes profile *names* only (never
-a path); at most ``MAX_CONNECTIONS`` sockets are open at once (more are dropped at accept, so half-open requests
-cannot pile up); ``stop()`` aborts whatever is still open, so shutdown stays under a second with any number of pages.
+headers or an absolute-form target naming another host is refused; ``set_profile`` takes profile *names* only and
+``set_camera`` camera specs only (never a path to a file); at most ``MAX_CONNECTIONS`` sockets are open at once
+(more are dropped at accept, so half-open requests cannot pile up); ``stop()`` aborts whatever is still open, so
+shutdown stays under a second with any number of pages.
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ import errno
 import json
 import logging
 import math
+import re
 import secrets
 import threading
 from pathlib import Path
@@ -52,6 +54,8 @@ MAX_MESSAGE = 4096
 MAX_MESSAGE_DEPTH = 4
 #: Open sockets (pages, preview requests, half-open requests) at once; a few pages need a handful.
 MAX_CONNECTIONS = 32
+#: What a page may switch the source to: a camera index or ``camera:NAME`` (never a file path).
+_CAMERA_SPEC = re.compile(r"\d{1,3}|camera:[^\x00-\x1f]{1,200}")  # camera:NAME is always a camera lookup
 
 
 def _clean(value):
@@ -94,7 +98,7 @@ def parse_command(text: str | bytes) -> Command | None:
         return Command("toggle_output", arg)
     if kind == "set_profile" and isinstance(arg, str) and valid_profile_name(arg):  # a name, never a path
         return Command(kind, arg)
-    if kind == "set_camera" and isinstance(arg, str) and 0 < len(arg) <= 200:
+    if kind == "set_camera" and isinstance(arg, str) and _CAMERA_SPEC.fullmatch(arg):  # a camera, not a file
         return Command(kind, arg)
     return None
 
