@@ -97,7 +97,10 @@ def load_last_good():
 
     path = cfg.config_path()
     backup = path.with_name(path.name + ".bak")
-    last_good = cfg.load_or_default(backup, report=lambda _: None) if backup.exists() else None
+    try:
+        last_good = cfg.load(backup) if backup.exists() else None
+    except ConfigError:  # the backup is broken too: the defaults
+        last_good = None
     source = f"the backup {backup}" if last_good is not None else "the defaults"
     return cfg.load_or_default(path, last_good=last_good,
                                report=lambda msg: print(f"config error: {msg}; using {source} until it is fixed",
@@ -108,6 +111,10 @@ def cmd_run(args) -> int:
     from vtbridge.daemon import config as cfg
     from vtbridge.daemon.app import AppOptions, run_app
 
+    if args.profile is not None:  # typed now: say it is wrong now (a saved name that broke later falls back)
+        from vtbridge.daemon.profile_choice import check_setting
+
+        check_setting(args.profile)
     config = cfg.apply_overrides(load_last_good(), overrides_from_args(args))
     options = AppOptions(duration=args.duration, loop=not args.no_loop, status_interval=args.status_interval,
                          vts_profile=args.vts_profile, verbose=args.verbose)

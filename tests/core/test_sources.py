@@ -163,3 +163,47 @@ def test_a_busy_camera_gives_a_clear_error(monkeypatch):
         camera.CameraSource(0, first_frame_timeout=0.5)
     msg = str(err.value)
     assert "camera 0" in msg and ("busy" in msg or "in use" in msg) and "\n" not in msg
+
+
+def _first_frame():
+    cap = cv2.VideoCapture(str(VENDORED_CLIP))
+    ok, image = cap.read()
+    cap.release()
+    assert ok
+    return image
+
+
+@pytest.mark.parametrize("fmt,name", [(".jpg", "still.mp4"), (".png", "still.mov"), (".bmp", "still.avi"),
+                                      (".webp", "still"), (".tiff", "still.mkv")])
+def test_an_image_is_recognised_by_content_whatever_its_name(tmp_path, fmt, name):
+    ok, data = cv2.imencode(fmt, _first_frame())
+    path = tmp_path / name
+    path.write_bytes(data.tobytes())
+    assert describe_spec(str(path)) == ("image", str(path))
+    src = open_source(str(path), realtime=True, image_fps=100)
+    assert [src.read(timeout=1).index for _ in range(3)] == [0, 1, 2]  # a live still, not one frame then silence
+    src.close()
+
+
+def test_a_video_and_text_are_not_taken_for_images(tmp_path):
+    text = tmp_path / "notes.mp4"
+    text.write_text("BM is how this note starts, but it is no bitmap")
+    assert describe_spec(str(VENDORED_CLIP))[0] == "video"
+    assert describe_spec(str(text))[0] == "video"
+    assert describe_spec(str(tmp_path / "missing.mp4"))[0] == "video"
+
+
+def test_source_health_rule():
+    from vtbridge.sources.health import SourceHealth
+
+    h = SourceHealth(retry_min=0.5, retry_max=5.0)
+    h.opened()
+    assert h.ended() is not None  # opened, then nothing: a failure
+    assert [h.failed() for _ in range(6)] == [0.5, 1.0, 2.0, 4.0, 5.0, 5.0]
+    h.opened()
+    assert h.backoff == 5.0  # opening alone proves nothing: the backoff stays
+    assert h.frame() is True and h.frame() is False
+    assert h.backoff == 0.5  # frames flow: healthy again
+    assert h.ended() is None  # a normal end of a file that played
+    h.opened()
+    assert "gave no frames" in h.ended()

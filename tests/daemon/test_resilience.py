@@ -24,7 +24,7 @@ from vtbridge.signal.smoothing import FaceSmoother, FilterConfig
 def test_saving_a_choice_on_a_broken_disk_is_reported_not_raised(isolated_home, capsys):
     (isolated_home / "config" / "config.json.bak").mkdir(parents=True)  # the backup path cannot be written
     (isolated_home / "config" / "config.json").write_text("{}")
-    app.persist(Command("set_profile", "arkit"))
+    app.save_choices({"profile": "arkit"})
     assert "could not save the setting" in capsys.readouterr().out
 
 

@@ -47,9 +47,16 @@ BAD = [
     ("syntax", {"outputs": {"X": {"expr": "jawOpen * (1 + 2"}}}, ["expected ')'", "column 17"], "/outputs/X/expr",
      17),
     ("null_without_extends", {"outputs": {"X": None}}, ["has no \"extends\""], "/outputs/X", None),
-    ("duplicate_key", '{"outputs": {"A": "1", "A": "2"}}', ["key 'A' appears twice"], "", None),
-    ("nan_literal", '{"outputs": {"A": NaN}}', ["NaN is not allowed"], "", None),
-    ("deep_json", "[" * 100000 + "]" * 100000, ["nested too deeply"], "", None),
+    ("duplicate_key", '{"outputs": {"A": "1", "A": "2"}}', ["line 1, column 24", "key 'A' appears twice"], "", 24),
+    ("nan_literal", '{"outputs": {\n  "A": NaN}}', ["line 2, column 8", "NaN is not allowed"], "", 8),
+    ("infinity_literal", '{"outputs": {"A": {"expr": "1", "gain": -Infinity}}}',
+     ["line 1, column 41", "-Infinity is not allowed"], "", 41),
+    ("deep_json", "[" * 100000 + "]" * 100000, ["line 1, column 65", "nested too deeply"], "", 65),
+    ("huge_number", '{"outputs": {"A": ' + "1" * 5000 + "}}", ["line 1, column 19", "5000 characters long"], "", 19),
+    ("no_outputs_no_extends", {"name": "empty", "outputs": {}}, ["no outputs and no \"extends\""], "/outputs", None),
+    ("no_outputs_key", {"name": "empty"}, ["no outputs and no \"extends\""], "/outputs", None),
+    ("too_many_outputs", {"outputs": {f"O{i}": "jawOpen" for i in range(257)}},
+     ["257 outputs, more than the limit of 256"], "/outputs", None),
     ("deep_expression", {"outputs": {"X": "(" * 300 + "1" + ")" * 300}}, ["nested too deeply"], "/outputs/X", 101),
     ("huge_expression", {"outputs": {"X": "1" + "+1" * 1500}}, ["characters long (limit 2000)"], "/outputs/X", 2001),
     ("missing_parent", {"extends": "nonexistent-profile", "outputs": {}}, ["/extends", "no profile named"], "/extends",
@@ -125,3 +132,29 @@ def test_removing_unknown_output_suggests(tmp_path):
 def test_missing_file(tmp_path):
     with pytest.raises(ProfileError, match="profile file not found"):
         load_profile(tmp_path / "nope.json")
+
+
+def test_profile_not_in_utf8_names_line_and_column(tmp_path):
+    path = tmp_path / "latin.json"
+    path.write_bytes('{"outputs": {"A": "1"},\n "description": "Jos\xe9"}'.encode("cp1252"))
+    with pytest.raises(ProfileError) as info:
+        load_profile(path)
+    assert str(info.value).startswith(f"{path}: line 2, column 21: byte 0xE9 is not UTF-8")
+    assert (info.value.problems[0].line, info.value.column) == (2, 21)
+
+
+def test_a_child_that_removes_every_output_is_an_error(tmp_path):
+    write(tmp_path, "base", {"outputs": {"A": "jawOpen", "B": "1"}})
+    child = write(tmp_path, "child", {"extends": "base.json", "outputs": {"A": None, "B": None}})
+    with pytest.raises(ProfileError, match="removes every output it inherits, so it would send nothing") as info:
+        load_profile(child)
+    assert info.value.pointer == "/outputs" and info.value.file == child
+
+
+def test_the_output_limit_counts_the_resolved_profile(tmp_path):
+    write(tmp_path, "base", {"outputs": {f"A{i}": "jawOpen" for i in range(200)}})
+    ok = write(tmp_path, "ok", {"extends": "base.json", "outputs": {f"B{i}": "1" for i in range(56)}})
+    assert len(load_profile(ok).output_names) == 256
+    big = write(tmp_path, "big", {"extends": "base.json", "outputs": {f"B{i}": "1" for i in range(57)}})
+    with pytest.raises(ProfileError, match="257 outputs, more than the limit of 256"):
+        load_profile(big)

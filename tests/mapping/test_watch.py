@@ -100,3 +100,19 @@ def test_real_clock_poll_is_cheap_between_checks(tmp_path):
     save(path, {"outputs": {"X": "2"}}, bump=1)
     assert w.poll() is False  # interval not reached: nothing stat'ed
     assert w.check() is True  # an explicit check sees it
+
+
+@pytest.mark.parametrize("edit", [{"outputs": {}}, {"name": "x"}, '{"outputs": {"X": NaN}}',
+                                  {"outputs": {f"O{i}": "jawOpen" for i in range(300)}}])
+def test_hot_reload_refuses_an_edit_that_would_freeze_or_flood_the_avatar(tmp_path, edit):
+    """An emptied profile used to be accepted: every blend value stopped and the avatar froze."""
+    path = write(tmp_path, "p", {"outputs": {"X": "jawOpen"}})
+    errors: list[str] = []
+    clock = FakeClock()
+    w = ProfileWatcher(path, on_error=errors.append, poll_interval=0.25, clock=clock)
+    save(path, edit, bump=1)
+    clock.now += 0.3
+    assert w.poll() is False
+    assert len(errors) == 1 and str(path) in errors[0]
+    assert w.current.output_names == ("X",)
+    assert w.mapper.process(face(jawOpen=0.5)).values[0] == pytest.approx(0.5)

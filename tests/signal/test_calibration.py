@@ -78,6 +78,10 @@ def test_calibration_persists_per_source_atomically(isolated_home):
     path.write_text("{broken")
     with pytest.raises(ConfigError, match="unreadable calibration"):
         load_calibration("camera:1")
+    for hostile in (b"[" * 100000, b'{"samples": ' + b"9" * 5000 + b"}", b'{"samples": NaN}'):
+        path.write_bytes(hostile)  # the shared strict reader: an error, never RecursionError or a NaN baseline
+        with pytest.raises(ConfigError, match="unreadable calibration.*line 1 column"):
+            load_calibration("camera:1")
     path.write_text(json.dumps({"baseline": {"eyeBlinkLeftt": 0.1}}))
     with pytest.raises(ConfigError, match="invalid calibration"):
         load_calibration("camera:1")

@@ -12,12 +12,13 @@ import logging
 import signal
 import sys
 import threading
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from vtbridge.daemon import config as cfg
-from vtbridge.daemon.control import Command
 from vtbridge.daemon.pipeline import Binding, Pipeline, PipelineOptions
-from vtbridge.errors import VtbridgeError
+from vtbridge.daemon.persist import ChoiceSaver
+from vtbridge.daemon.profile_choice import usable_profile
+from vtbridge.errors import ConfigError, VtbridgeError
 from vtbridge.sources.camera import CameraRequest
 
 log = logging.getLogger("vtbridge.app")
@@ -65,17 +66,17 @@ def build_bindings(config: cfg.Config, vts_profile: str) -> list[Binding]:
     ]
 
 
-def persist(cmd: Command) -> None:
-    """Remember what the user chose in the tray or dashboard (atomic write, previous file kept as .bak)."""
+def save_choices(changes: dict) -> None:
+    """Remember what the user chose in the tray or dashboard (atomic write, previous file kept as .bak). Runs on
+    the ``ChoiceSaver`` thread, never on the tracking thread."""
     try:
-        if cmd.kind == "set_profile":
-            cfg.set_value("profile", str(cmd.arg))
-        elif cmd.kind == "set_output":
-            name, enabled = cmd.arg
-            if name in OUTPUT_NAMES:
-                cfg.set_value(f"outputs.{name}.enabled", bool(enabled))
-        elif cmd.kind == "set_camera":
-            cfg.set_value("source", str(cmd.arg))
+        cfg.set_values(changes)
+    except ConfigError:  # one value the file cannot take (a bad camera string): keep the others
+        for key, value in changes.items():
+            try:
+                cfg.set_value(key, value)
+            except (VtbridgeError, OSError) as err:
+                _say(f"could not save {key} ({err}); it applies to this run only")
     except (VtbridgeError, OSError) as err:  # disk full, read-only folder, a file locked by another program
         _say(f"could not save the setting ({err}); it applies to this run only")
 
@@ -102,14 +103,20 @@ def run_app(config: cfg.Config, options: AppOptions = AppOptions()) -> int:
     lock.acquire()  # AlreadyRunning: "vtbridge is already running (pid N); its dashboard is at URL"
     bindings: list[Binding] = []
     dashboard = tray = None
+    saver = ChoiceSaver(save_choices, report=_say)  # choices are saved off the tracking thread
     try:
-        bindings = build_bindings(config, options.vts_profile)
+        # a configured profile that is missing or broken falls back to the shipped one: the daemon always starts
+        config = replace(config, profile=usable_profile(config.profile, _say))
+        bindings = build_bindings(config, usable_profile(options.vts_profile, _say, default="vtube-studio"))
+        for b in bindings:
+            b.profile = usable_profile(b.profile, _say)
         cam = config.camera
         pipeline_options = PipelineOptions(
             source=config.source, loop=options.loop, mirror=config.mirror, filter=cfg.filter_config(config),
             duration=options.duration, status_interval=options.status_interval,
             camera=CameraRequest(width=cam.width or None, height=cam.height or None, fps=cam.fps or None))
-        pipeline = Pipeline(pipeline_options, bindings, main_profile=config.profile, printer=_say, on_change=persist)
+        pipeline = Pipeline(pipeline_options, bindings, main_profile=config.profile, printer=_say,
+                            on_change=saver.submit)
         pipeline.cameras = _camera_names()
         _reconcile_settings(config)
         url = None
@@ -148,6 +155,7 @@ def run_app(config: cfg.Config, options: AppOptions = AppOptions()) -> int:
             dashboard.stop()
         for b in bindings:
             b.close()
+        saver.close()  # the last choice reaches the file before the lock is released
         lock.release()
         close_logging()
 

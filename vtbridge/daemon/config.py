@@ -23,11 +23,15 @@ from vtbridge.daemon.config_schema import (  # noqa: F401  (re-exported: callers
 from vtbridge.daemon.config_schema import ITEM_RULES as _ITEM_RULES
 from vtbridge.daemon.config_schema import RULES as _RULES
 from vtbridge.errors import ConfigError
-from vtbridge.fsutil import write_text_atomic
+from vtbridge.fsutil import write_bytes_atomic, write_text_atomic
+from vtbridge.jsonread import JsonError
+from vtbridge.jsonread import loads as strict_json
 
 log = logging.getLogger("vtbridge.config")
 
 FILE_NAME = "config.json"
+#: A settings file is a few hundred bytes; anything this big is not one (and is not read into memory).
+MAX_FILE_BYTES = 1_000_000
 
 
 # ---- schema walking ----------------------------------------------------------------------------------------------
@@ -197,22 +201,26 @@ def config_path() -> Path:
 
 
 def read_raw(path: Path | None = None) -> dict:
-    """The file's JSON object as written ({} when there is no file); ConfigError if it is not valid JSON."""
+    """The file's JSON object as written ({} when there is no file); ConfigError for anything else: unreadable,
+    too big, not UTF-8, not strict JSON (too deep, huge numbers, NaN, a key twice), not an object."""
     path = Path(path) if path else config_path()
+    others = f"restore {path.name}.bak, or delete the file for the defaults"
     try:
-        text = path.read_text(encoding="utf-8-sig")
+        size = path.stat().st_size
+        if size > MAX_FILE_BYTES:
+            raise ConfigError(f"{path}: {size} bytes is too big for a settings file (limit {MAX_FILE_BYTES}); {others}")
+        data = path.read_bytes()
     except FileNotFoundError:
         return {}
     except OSError as err:
-        raise ConfigError(f"{path}: cannot be read ({err.strerror}); check its permissions") from None
+        raise ConfigError(f"{path}: cannot be read ({err.strerror or err}); check its permissions") from None
     try:
-        data = json.loads(text) if text.strip() else {}
-    except json.JSONDecodeError as err:
-        raise ConfigError(f"{path}: line {err.lineno} column {err.colno}: not valid JSON ({err.msg}); fix it, "
-                          f"or restore {path.name}.bak, or delete the file for the defaults") from None
-    if not isinstance(data, dict):
-        raise ConfigError(f"{path}: the top level must be a JSON object {{...}}, got {type(data).__name__}")
-    return data
+        value = strict_json(data) if data.strip() else {}
+    except JsonError as err:
+        raise ConfigError(f"{path}: {err}; or {others}") from None
+    if not isinstance(value, dict):
+        raise ConfigError(f"{path}: the top level must be a JSON object {{...}}, got {type(value).__name__}")
+    return value
 
 
 def load(path: Path | None = None) -> Config:
@@ -246,8 +254,8 @@ def _write_with_backup(path: Path, text: str) -> None:
         previous = path.read_bytes()
     except FileNotFoundError:
         previous = None
-    if previous is not None and previous.decode("utf-8", "replace") != text:
-        write_text_atomic(path.with_name(path.name + ".bak"), previous.decode("utf-8", "replace"))
+    if previous is not None and previous != text.encode("utf-8"):
+        write_bytes_atomic(path.with_name(path.name + ".bak"), previous)  # byte for byte, whatever it holds
     write_text_atomic(path, text)
 
 
@@ -270,6 +278,22 @@ def _set_value(dotted: str, value, path: Path | None) -> Config:
     config = from_dict(data, str(path))
     save(config, path)
     return config
+
+
+def set_values(changes: dict[str, Any], path: Path | None = None) -> Config:
+    """Several keys in one read-modify-write (one validated file, one atomic write): how the daemon saves a burst
+    of tray/dashboard choices. All or nothing: a bad key or value changes nothing."""
+    with _WRITE_LOCK:
+        path = Path(path) if path else config_path()
+        for dotted in changes:
+            check_key(dotted)
+        data = read_raw(path)
+        from_dict(data, str(path))
+        for dotted, value in changes.items():
+            _set_nested(data, dotted, value)
+        config = from_dict(data, str(path))
+        save(config, path)
+        return config
 
 
 def unset_value(dotted: str, path: Path | None = None) -> Config:
@@ -310,5 +334,6 @@ def filter_config(config: Config):
                         face_lost=FaceLostParams(hold_s=config.face_lost.hold_s, ease_s=config.face_lost.ease_s))
 
 
-__all__ = ["Config", "DEFAULT", "load", "load_or_default", "save", "apply_overrides", "set_value", "unset_value",
-           "from_dict", "to_dict", "config_path", "check_key", "all_keys", "leaf_keys", "filter_config", "get"]
+__all__ = ["Config", "DEFAULT", "load", "load_or_default", "save", "apply_overrides", "set_value", "set_values",
+           "unset_value", "from_dict", "to_dict", "config_path", "check_key", "all_keys", "leaf_keys",
+           "filter_config", "get"]

@@ -11,14 +11,17 @@ import json
 import sys
 
 from vtbridge.daemon import config as cfg
+from vtbridge.daemon.profile_choice import check_setting as check_profile_setting
 from vtbridge.errors import ConfigError
+from vtbridge.jsonread import JsonError
+from vtbridge.jsonread import loads as strict_json
 
 
 def parse_value(text: str):
     """JSON if it parses, else the text itself (so URLs and names need no quoting)."""
     try:
-        return json.loads(text)
-    except ValueError:
+        return strict_json(text)
+    except JsonError:  # includes NaN, absurd nesting and huge numbers: then it is just text
         return text
 
 
@@ -47,6 +50,8 @@ def cmd_show(args) -> int:
 def cmd_set(args) -> int:
     try:
         cfg.check_key(args.key)
+        if args.key == "profile":  # a name that does not load would keep the daemon on the fallback profile
+            check_profile_setting(parse_value(args.value))
         config = cfg.set_value(args.key, parse_value(args.value))
     except ConfigError as err:
         return _usage_error(err)

@@ -8,7 +8,6 @@ lock file while another process may be opening it lets two instances lock two di
 
 from __future__ import annotations
 
-import json
 import os
 import sys
 import time
@@ -17,6 +16,7 @@ from pathlib import Path
 from vtbridge import paths
 from vtbridge.errors import VtbridgeError
 from vtbridge.fsutil import write_json_atomic
+from vtbridge.jsonread import loads as strict_json
 
 LOCK_NAME = "vtbridge.lock"
 INFO_NAME = "vtbridge.instance.json"
@@ -125,7 +125,7 @@ def read_info(folder: Path | None = None) -> dict:
     """What the running daemon recorded ({} if nothing readable): pid, dashboard_url, started."""
     path = (Path(folder) if folder else paths.user_state_dir()) / INFO_NAME
     try:
-        data = json.loads(path.read_text(encoding="utf-8"))
+        data = strict_json(path.read_bytes())
     except (OSError, ValueError):
         return {}
     return data if isinstance(data, dict) else {}

@@ -29,6 +29,7 @@ from vtbridge.signal.calibration import (NO_CALIBRATION, CalibrationRecorder, ap
                                          save_calibration)
 from vtbridge.signal.smoothing import FaceSmoother, FilterConfig
 from vtbridge.sources import CameraRequest, Source, open_source
+from vtbridge.sources.health import SourceHealth
 from vtbridge.timing import StageTimes
 from vtbridge.tracking.landmarker import Tracker, TrackerOptions
 
@@ -182,7 +183,7 @@ class Pipeline:
         t_start = time.monotonic()
         next_status = t_start + opts.status_interval if opts.status_interval else float("inf")
         source: Source | None = None
-        backoff = opts.retry_min
+        health = SourceHealth(opts.retry_min, opts.retry_max)  # frames after opening, retry backoff
         retry_at = 0.0
         t_offset, last_t = 0.0, -1.0
         last_frame_at = t_start
@@ -212,12 +213,10 @@ class Pipeline:
                             source = open_source(opts.source, realtime=True, image_fps=30.0, camera=opts.camera)
                             last_frame_at = time.monotonic()
                             self.calibration = self._load_calibration(source.name)
-                            backoff = opts.retry_min
-                            self._set_state("tracking", "")
+                            health.opened()  # healthy (and the error cleared) only once a frame arrives
                             log.info("source %s open", source.name)
                         except SourceError as err:
-                            self._source_failed(str(err), now, backoff)
-                            retry_at, backoff = now + backoff, min(backoff * 2, opts.retry_max)
+                            retry_at = now + self._source_failed(str(err), health)
                             continue
                     try:
                         frame = source.read(timeout=0.25)  # short waits: stop and commands stay responsive
@@ -234,15 +233,20 @@ class Pipeline:
                         source.close()
                         source = None
                         why = "no frame for 2 s" if isinstance(err, TimeoutError) else str(err)
-                        self._source_failed(f"source {opts.source!r} lost: {why}", now, backoff)
-                        retry_at, backoff = now + backoff, min(backoff * 2, opts.retry_max)
+                        retry_at = now + self._source_failed(f"source {opts.source!r} lost: {why}", health)
                         continue
                     if frame is None:  # end of a file
                         source.close()
                         source = None
+                        why = health.ended()
+                        if why is not None:  # nothing came: an error with backoff, never a busy reopen loop
+                            retry_at = now + self._source_failed(f"source {opts.source!r}: {why}", health)
+                            continue
                         if not opts.loop:
                             break
                         continue
+                    if health.frame():
+                        self._set_state("tracking", "")
                     if frame.t + t_offset <= last_t:  # a reopened file restarts at 0: keep time increasing
                         t_offset = last_t + 1.0 / 30.0 - frame.t
                     frame = replace(frame, t=frame.t + t_offset)
@@ -310,11 +314,14 @@ class Pipeline:
             except (VtbridgeError, OSError) as err:
                 self.print(f"calibration failed: {err}")
 
-    def _source_failed(self, message: str, now: float, backoff: float) -> None:
+    def _source_failed(self, message: str, health: SourceHealth) -> float:
+        """Report (once per distinct message) and return the seconds to wait before retrying."""
+        delay = health.failed()
         if self._live.message != message:
-            self.print(f"{message} (retrying every {backoff:.1f}s+)")
+            self.print(f"{message} (retrying every {delay:.1f}s+)")
         self._set_state("error", message)
         self._publish(self._snapshot.t, force=True)
+        return delay
 
     def _profile_error(self, message: str) -> None:
         self.print(f"profile error (keeping the last good version): {message}")

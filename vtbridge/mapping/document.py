@@ -9,6 +9,8 @@ import math
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from vtbridge.jsonread import JsonError
+from vtbridge.jsonread import loads as strict_json
 from vtbridge.mapping.compiler import Options
 from vtbridge.mapping.problem import Problem, ProfileError, pointer, suggest
 
@@ -41,25 +43,9 @@ class Document:
     outputs: dict = field(default_factory=dict)
 
 
-class _DuplicateKey(ValueError):
-    pass
-
-
-def _pairs(pairs):
-    seen = {}
-    for key, value in pairs:
-        if key in seen:
-            raise _DuplicateKey(key)
-        seen[key] = value
-    return seen
-
-
-def _no_constants(name):
-    raise ValueError(f"{name} is not allowed in profiles")
-
-
 def read_json(path: Path):
-    """Parse ``path`` as strict JSON (UTF-8, BOM tolerated) or raise ProfileError saying where and why."""
+    """Parse ``path`` as strict JSON (the shared reader: UTF-8, BOM tolerated, bounded depth and numbers, no NaN,
+    no key twice) or raise ProfileError saying where and why."""
     try:
         size = path.stat().st_size
     except OSError as exc:
@@ -68,24 +54,14 @@ def read_json(path: Path):
         raise ProfileError(Problem(path, f"file is {size} bytes, larger than the {MAX_FILE_BYTES} byte limit for "
                                          "profiles; is this really a profile?"))
     try:
-        text = path.read_bytes().decode("utf-8-sig")
+        data = path.read_bytes()
     except OSError as exc:
         raise ProfileError(Problem(path, f"cannot read profile: {exc.strerror or exc}")) from None
-    except UnicodeDecodeError as exc:
-        raise ProfileError(Problem(path, f"not UTF-8 text (byte {exc.start}); save the file as UTF-8")) from None
     try:
-        return json.loads(text, object_pairs_hook=_pairs, parse_constant=_no_constants)
-    except json.JSONDecodeError as exc:
-        raise ProfileError(Problem(path, f"invalid JSON: {exc.msg}; fix the syntax (often a missing comma, quote "
-                                         "or bracket just before this point)", line=exc.lineno,
-                                   column=exc.colno)) from None
-    except _DuplicateKey as exc:
-        raise ProfileError(Problem(path, f"key {exc.args[0]!r} appears twice in the same object; keep only "
-                                         "one")) from None
-    except RecursionError:
-        raise ProfileError(Problem(path, "JSON nested too deeply; a profile needs only a few levels")) from None
-    except ValueError as exc:
-        raise ProfileError(Problem(path, f"invalid JSON: {exc}; use plain numbers")) from None
+        return strict_json(data)
+    except JsonError as exc:
+        message = exc.message.replace("not valid JSON", "invalid JSON", 1)
+        raise ProfileError(Problem(path, message, line=exc.line, column=exc.column)) from None
 
 
 def _is_num(x) -> bool:

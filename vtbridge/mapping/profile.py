@@ -23,6 +23,9 @@ __all__ = ["Profile", "ProfileError", "ProfileInfo", "benchmark_profile", "list_
            "resolve_profile_path"]
 
 MAX_EXTENDS_DEPTH = 16
+#: Outputs in one resolved profile. Receivers want a few dozen (ARKit has 52, VTube Studio allows 100 custom
+#: parameters); thousands would make VMC send hundreds of datagrams per frame to every target.
+MAX_OUTPUTS = 256
 _NAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
 
 
@@ -132,6 +135,22 @@ def _merge(chain: list[Document], problems: list[Problem]) -> _Merged:
     return _Merged(specs, removed)
 
 
+def _check_count(chain: list[Document], merged: _Merged, problems: list[Problem]) -> None:
+    """A profile that sends nothing (the avatar would freeze) or far too much is an error, also on hot reload."""
+    top = chain[-1]
+    if not merged.specs and not problems:
+        if top.extends is None:
+            why = "has no outputs and no \"extends\", so it would send nothing"
+        else:
+            why = "removes every output it inherits, so it would send nothing"
+        problems.append(Problem(top.path, f"this profile {why}; add outputs, e.g. \"outputs\": {{\"JawOpen\": "
+                                          f"\"jawOpen\"}}, or \"extends\": \"vseeface\"", "/outputs"))
+    elif len(merged.specs) > MAX_OUTPUTS:
+        problems.append(Problem(top.path, f"{len(merged.specs)} outputs, more than the limit of {MAX_OUTPUTS}; a "
+                                          "receiver needs a few dozen (ARKit has 52): remove the ones it does not "
+                                          "read", "/outputs"))
+
+
 def _resolve_names(spec: OutputSpec, tree, merged: _Merged, problems: list[Problem]) -> set[str] | None:
     """Check names in one expression; returns the outputs it depends on (None when it has errors)."""
     deps: set[str] = set()
@@ -229,6 +248,7 @@ def load_profile(name_or_path: str | Path) -> Profile:
     chain = _load_chain(name_or_path)
     problems: list[Problem] = []
     merged = _merge(chain, problems)
+    _check_count(chain, merged, problems)
     trees, deps = {}, {}
     for name, spec in merged.specs.items():
         try:

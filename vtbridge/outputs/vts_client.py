@@ -11,7 +11,6 @@ import asyncio
 import collections
 import contextlib
 import inspect
-import json
 import logging
 import socket
 import threading
@@ -22,6 +21,7 @@ from vtbridge import paths
 from vtbridge.errors import OutputError
 from vtbridge.frames import MappedFrame
 from vtbridge.fsutil import write_json_atomic
+from vtbridge.jsonread import loads as strict_json
 from vtbridge.outputs.base import OutputStatus
 from vtbridge.outputs.vts_icon import icon_base64
 from vtbridge.protocols import vts
@@ -53,7 +53,7 @@ class TokenStore:
 
     def load(self, plugin_name: str, developer: str) -> str | None:
         try:
-            data = json.loads(self.path.read_text(encoding="utf-8"))
+            data = strict_json(self.path.read_bytes())
         except (OSError, ValueError):
             return None
         if not isinstance(data, dict) or (data.get("pluginName"), data.get("pluginDeveloper")) != (

@@ -13,7 +13,6 @@ stored as JSON in the user config dir, one file per camera/source id, written at
 
 from __future__ import annotations
 
-import json
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -24,6 +23,7 @@ from vtbridge import paths
 from vtbridge.errors import ConfigError
 from vtbridge.fsutil import write_json_atomic
 from vtbridge.frames import ARKIT_INDEX, ARKIT_NAMES, FaceFrame, Gaze, HeadPose
+from vtbridge.jsonread import loads as strict_json
 
 #: Channels MediaPipe under-reports on most faces, with the gain that lets a deliberate expression reach ~1.
 DEFAULT_GAINS: dict[str, float] = {
@@ -152,7 +152,7 @@ def load_calibration(source: str) -> Calibration:
     if not path.exists():
         return NO_CALIBRATION
     try:
-        data = json.loads(path.read_text(encoding="utf-8"))
+        data = strict_json(path.read_bytes())
     except (OSError, ValueError) as exc:
         raise ConfigError(f"{path}: unreadable calibration ({exc}); run `vtbridge calibrate` again or delete the "
                           f"file") from None

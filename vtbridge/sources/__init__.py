@@ -8,7 +8,7 @@ from pathlib import Path
 from vtbridge.errors import SourceError
 from vtbridge.sources.base import LatestSlot, Source
 from vtbridge.sources.camera import CameraRequest, CameraSource
-from vtbridge.sources.image import IMAGE_SUFFIXES, ImageSource
+from vtbridge.sources.image import IMAGE_SUFFIXES, ImageSource, looks_like_image
 from vtbridge.sources.video import VIDEO_SUFFIXES, VideoFileSource
 
 __all__ = ["open_source", "Source", "LatestSlot", "CameraRequest", "describe_spec"]
@@ -16,14 +16,15 @@ __all__ = ["open_source", "Source", "LatestSlot", "CameraRequest", "describe_spe
 
 def describe_spec(spec: str) -> tuple[str, str | int]:
     """Classify a source string: ("camera", index) for digits, ("camera", name) for ``camera:NAME``,
-    ("image", path) / ("video", path) for files."""
+    ("image", path) / ("video", path) for files: by extension, or by content for a picture with a video's name."""
     spec = spec.strip()
     if re.fullmatch(r"\d{1,3}", spec):
         return "camera", int(spec)
     if spec.lower().startswith("camera:"):
         rest = spec[7:].strip()
         return ("camera", int(rest)) if rest.isdigit() else ("camera", rest)
-    kind = "image" if Path(spec).suffix.lower() in IMAGE_SUFFIXES else "video"
+    path = Path(spec)
+    kind = "image" if path.suffix.lower() in IMAGE_SUFFIXES or looks_like_image(path) else "video"
     return kind, spec
 
 

@@ -13,6 +13,25 @@ from vtbridge.frames import Frame
 
 IMAGE_SUFFIXES = {".jpg", ".jpeg", ".png", ".bmp", ".webp", ".tif", ".tiff"}
 
+#: File signatures of the still formats OpenCV decodes (JPEG, PNG, WebP, TIFF, BMP).
+_SIGNATURES = (b"\xff\xd8\xff", b"\x89PNG\r\n\x1a\n", b"II*\x00", b"MM\x00*")
+
+
+def looks_like_image(path: Path) -> bool:
+    """True when the file's first bytes are a still image's signature, whatever its name says: a photo renamed
+    ``.mp4`` is still a photo (FFmpeg would decode it once, then give no frames)."""
+    try:
+        with open(path, "rb") as f:
+            head = f.read(16)
+    except OSError:
+        return False
+    if head.startswith(_SIGNATURES):
+        return True
+    if head[:4] == b"RIFF" and head[8:12] == b"WEBP":
+        return True
+    # BMP: "BM", then the file size and two reserved zero words (rules out text that happens to start with BM)
+    return head[:2] == b"BM" and len(head) >= 10 and head[6:10] == b"\x00\x00\x00\x00"
+
 
 def read_image(path: Path) -> np.ndarray:
     if not path.exists():

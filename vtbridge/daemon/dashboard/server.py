@@ -8,6 +8,12 @@ at ~20 Hz; the page sends JSON commands back, which are validated and turned int
 Access: every request carries ``?token=`` (a random secret in the URL the daemon opens); websockets must also come
 from the page's own origin and every request must name this server as Host. That keeps other web pages (and
 DNS-rebinding tricks) from watching the camera or switching outputs.
+
+Hardening: messages go through the strict JSON reader (a few levels deep at most); a request with two ``Host``
+headers or an absolute-form target naming another host is refused; ``set_profile`` takes profile *names* only and
+``set_camera`` camera specs only (never a path to a file); at most ``MAX_CONNECTIONS`` sockets are open at once
+(more are dropped at accept, so half-open requests cannot pile up); ``stop()`` aborts whatever is still open, so
+shutdown stays under a second with any number of pages.
 """
 
 from __future__ import annotations
@@ -19,18 +25,23 @@ import errno
 import json
 import logging
 import math
+import re
 import secrets
 import threading
 from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
 from websockets.asyncio.server import ServerConnection, serve
+from websockets.protocol import State
 from websockets.datastructures import Headers
 from websockets.exceptions import ConnectionClosed
 from websockets.http11 import Response
 
 from vtbridge.daemon.control import Command, Controller, Snapshot
 from vtbridge.errors import OutputError
+from vtbridge.jsonread import JsonError
+from vtbridge.jsonread import loads as strict_json
+from vtbridge.mapping.profile import valid_profile_name
 
 log = logging.getLogger("vtbridge.dashboard")
 
@@ -39,6 +50,12 @@ FILES = {"/": ("index.html", "text/html; charset=utf-8"), "/index.html": ("index
          "/app.js": ("app.js", "text/javascript; charset=utf-8"), "/style.css": ("style.css", "text/css; charset=utf-8")}
 OUTPUT_NAMES = ("vmc", "ifm", "vts", "vcam")
 MAX_MESSAGE = 4096
+#: Page commands are flat objects; anything deeper is junk (and must not reach a recursive parser).
+MAX_MESSAGE_DEPTH = 4
+#: Open sockets (pages, preview requests, half-open requests) at once; a few pages need a handful.
+MAX_CONNECTIONS = 32
+#: What a page may switch the source to: a camera index or ``camera:NAME`` (never a file path).
+_CAMERA_SPEC = re.compile(r"\d{1,3}|camera:[^\x00-\x1f]{1,200}")  # camera:NAME is always a camera lookup
 
 
 def _clean(value):
@@ -66,8 +83,8 @@ def snapshot_json(snapshot: Snapshot) -> str:
 def parse_command(text: str | bytes) -> Command | None:
     """A page message -> Command, or None for anything malformed or not allowed (ignored, never an error)."""
     try:
-        msg = json.loads(text)
-    except (ValueError, TypeError):
+        msg = strict_json(text, max_depth=MAX_MESSAGE_DEPTH)
+    except (JsonError, TypeError):
         return None
     if not isinstance(msg, dict):
         return None
@@ -79,7 +96,9 @@ def parse_command(text: str | bytes) -> Command | None:
         return Command("set_output", (arg[0], arg[1]))
     if kind == "toggle_output" and arg in OUTPUT_NAMES:
         return Command("toggle_output", arg)
-    if kind in ("set_profile", "set_camera") and isinstance(arg, str) and 0 < len(arg) <= 200:
+    if kind == "set_profile" and isinstance(arg, str) and valid_profile_name(arg):  # a name, never a path
+        return Command(kind, arg)
+    if kind == "set_camera" and isinstance(arg, str) and _CAMERA_SPEC.fullmatch(arg):  # a camera, not a file
         return Command(kind, arg)
     return None
 
@@ -97,6 +116,8 @@ class Dashboard:
         self._thread: threading.Thread | None = None
         self._stop_event: asyncio.Event | None = None
         self._clients: set[ServerConnection] = set()
+        self._sockets: set[ServerConnection] = set()  # every open TCP connection, handshake or not
+        self._refused_logged = False
         self._frame: tuple[str, bytes | None] = ("", None)
         self._tick: asyncio.Event | None = None
         self._failing = False
@@ -150,7 +171,8 @@ class Dashboard:
         self._tick = asyncio.Event()
         try:
             server = await serve(self._handle, "127.0.0.1", self.requested_port, process_request=self._http,
-                                 max_size=MAX_MESSAGE, compression=None, close_timeout=0.3, ping_interval=None)
+                                 max_size=MAX_MESSAGE, compression=None, close_timeout=0.3, ping_interval=None,
+                                 open_timeout=5, create_connection=self._connection_class())
         except OSError as err:
             started.set_exception(self._bind_error(err))
             return
@@ -158,11 +180,16 @@ class Dashboard:
         producer = asyncio.create_task(self._produce())
         await self._stop_event.wait()
         producer.cancel()
-        server.close()
+        for conn in list(self._sockets):  # requests still being sent (half-open) have nothing to wait for
+            if conn.protocol.state is not State.OPEN:
+                conn.transport.abort()
+        server.close()  # open pages get a close frame (1001 going away)
         try:
-            await asyncio.wait_for(server.wait_closed(), 0.6)
+            await asyncio.wait_for(server.wait_closed(), 0.4)
         except asyncio.TimeoutError:
             log.debug("dashboard: connections did not close in time")
+        for conn in list(self._sockets):  # a page that did not answer the close in time
+            conn.transport.abort()
         # Whatever is left (a half-open handshake) is cancelled here, not garbage-collected after the loop closes.
         others = [t for t in asyncio.all_tasks() if t is not asyncio.current_task()]
         for task in others:
@@ -177,6 +204,30 @@ class Dashboard:
         return OutputError(f"dashboard: cannot listen on 127.0.0.1:{port} ({err.strerror or err}); check "
                            f"dashboard.port in config.json")
 
+    def _connection_class(self):
+        """ServerConnection that counts itself in ``_sockets`` from accept to close, and is dropped at accept when
+        ``MAX_CONNECTIONS`` are already open (before any byte of a request is read)."""
+        dashboard = self
+
+        class Counted(ServerConnection):
+            def connection_made(self, transport) -> None:
+                super().connection_made(transport)
+                if len(dashboard._sockets) >= MAX_CONNECTIONS:
+                    if not dashboard._refused_logged:
+                        log.warning("dashboard: more than %d connections at once; refusing new ones", MAX_CONNECTIONS)
+                        dashboard._refused_logged = True
+                    transport.abort()
+                    return
+                dashboard._sockets.add(self)
+
+            def connection_lost(self, exc) -> None:
+                dashboard._sockets.discard(self)
+                if len(dashboard._sockets) < MAX_CONNECTIONS // 2:
+                    dashboard._refused_logged = False
+                super().connection_lost(exc)
+
+        return Counted
+
     # ---- HTTP ------------------------------------------------------------------------------------------------
     def _allowed(self, request) -> tuple[bool, str]:
         parts = urlsplit(request.path)
@@ -184,8 +235,12 @@ class Dashboard:
         if not secrets.compare_digest(token.encode(), self.token.encode()):
             return False, "missing or wrong token: open the dashboard from the tray menu or the URL vtbridge printed"
         hosts = {f"127.0.0.1:{self.port}", f"localhost:{self.port}"}
-        if request.headers.get("Host", "") not in hosts:
+        named = request.headers.get_all("Host")
+        if len(named) != 1 or named[0] not in hosts:  # two Host headers are as suspect as a foreign one
             return False, "wrong Host header"
+        if not request.path.startswith("/"):  # absolute form (RFC 9112 3.2.2): its authority is the host that counts
+            if parts.scheme != "http" or parts.netloc not in hosts:
+                return False, "the request names another host"
         return True, ""
 
     def _http(self, connection: ServerConnection, request):
