@@ -76,6 +76,11 @@ def persist(cmd: Command) -> None:
                 cfg.set_value(f"outputs.{name}.enabled", bool(enabled))
         elif cmd.kind == "set_camera":
             cfg.set_value("source", str(cmd.arg))
+        elif cmd.kind == "set_voice":
+            cfg.set_value("audio.enabled", bool(cmd.arg))
+        elif cmd.kind == "set_voice_option":
+            key, value = cmd.arg
+            cfg.set_value(f"audio.{key}", float(value))
     except (VtbridgeError, OSError) as err:  # disk full, read-only folder, a file locked by another program
         _say(f"could not save the setting ({err}); it applies to this run only")
 
@@ -109,7 +114,11 @@ def run_app(config: cfg.Config, options: AppOptions = AppOptions()) -> int:
             source=config.source, loop=options.loop, mirror=config.mirror, filter=cfg.filter_config(config),
             duration=options.duration, status_interval=options.status_interval,
             camera=CameraRequest(width=cam.width or None, height=cam.height or None, fps=cam.fps or None))
-        pipeline = Pipeline(pipeline_options, bindings, main_profile=config.profile, printer=_say, on_change=persist)
+        from vtbridge.daemon.voice_control import build_voice
+
+        voice = build_voice(config.audio, _say, loop=options.loop)
+        pipeline = Pipeline(pipeline_options, bindings, main_profile=config.profile, printer=_say, on_change=persist,
+                            voice=voice)
         pipeline.cameras = _camera_names()
         _reconcile_settings(config)
         url = None
@@ -117,7 +126,8 @@ def run_app(config: cfg.Config, options: AppOptions = AppOptions()) -> int:
             dashboard, url = _start_dashboard(pipeline, config.dashboard.port)
             lock.set_dashboard_url(url)
         enabled = ", ".join(f"{b.name} ({b.profile})" for b in bindings if b.enabled) or "none"
-        _say(f"vtbridge running: source {config.source} -> {enabled}; log {log_path}; Ctrl+C to stop")
+        mic = f" + microphone {config.audio.source}" if config.audio.enabled else ""
+        _say(f"vtbridge running: source {config.source}{mic} -> {enabled}; log {log_path}; Ctrl+C to stop")
         if config.tray:
             tray = _make_tray(pipeline, url)
         _install_signal_handlers(pipeline)

@@ -128,8 +128,9 @@ class _Live:
 
 class Pipeline:
     def __init__(self, options: PipelineOptions, bindings: list[Binding], *, main_profile: str,
-                 printer=print, on_change: Callable[[Command], None] | None = None) -> None:
+                 printer=print, on_change: Callable[[Command], None] | None = None, voice=None) -> None:
         self.options = options
+        self.voice = voice  # a vtbridge.audio.voice_input.VoiceInput (running when audio is on), or None
         self.bindings = bindings
         self.main_profile = main_profile
         self.print = printer
@@ -255,6 +256,8 @@ class Pipeline:
         finally:
             if source is not None:
                 source.close()
+            if self.voice is not None:
+                self.voice.close()
             self._set_state("stopped", "")
             self._publish(last_t, force=True)
         return self._live
@@ -267,6 +270,10 @@ class Pipeline:
             self._feed_calibration(face)
         with clock.time("filter"):
             face = smoother.process(apply_calibration(face, self.calibration))
+        if self.voice is not None and self.voice.running:
+            voice = self.voice.latest()  # the newest audio analysis; never waits
+            if voice is not None:
+                face = face.with_(voice=voice)
         with clock.time("map"):
             mapped: dict[str, MappedFrame] = {}
             for name, watcher in self._watchers.items():
@@ -372,6 +379,12 @@ class Pipeline:
             name = self._live.last_frame.source if self._live.last_frame else self.options.source
             live.recorder = CalibrationRecorder(2.0, source=name)
             self.print("calibrating: relax your face and look at the screen for 2 s")
+        elif cmd.kind in ("set_voice", "calibrate_voice", "set_voice_option") and self.voice is not None:
+            from vtbridge.daemon.voice_control import apply_voice_command
+
+            chosen = apply_voice_command(self.voice, cmd, self.print)
+            if chosen is not None:
+                self._changed(chosen)
         elif cmd.kind == "quit":
             self._stop.set()
         else:
