@@ -14,6 +14,7 @@ from __future__ import annotations
 import queue
 import sys
 import time
+import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Protocol
@@ -53,7 +54,9 @@ def read_wav(path: Path | str) -> tuple[np.ndarray, int]:
     if not path.is_file():
         raise SourceError(f"audio file {str(path)!r} not found; check the path")
     try:
-        rate, data = wavfile.read(path)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", wavfile.WavFileWarning)  # unknown chunks (metadata) are skipped
+            rate, data = wavfile.read(path)
     except (ValueError, OSError, EOFError) as exc:
         raise SourceError(f"audio file {str(path)!r} is not a readable WAV file ({exc}); convert it to 16-bit PCM "
                           f"WAV, e.g. `sox in.mp3 -b 16 out.wav`") from None

@@ -140,6 +140,7 @@ class VoiceInput:
             if ended:
                 self._set("ended", f"{self.spec} ended")
                 return
+            self._stop.wait(self.retry_min)  # lost: let a replugged device settle before opening it again
 
     def _pump(self, source) -> bool:
         """Read and analyse until stopped (False), the file ended (True), or the device failed (False, retried)."""
