@@ -95,3 +95,19 @@ def test_fake_microphone_in_the_daemon_moves_vts_voice_parameters(speech, tmp_pa
     assert col["VoiceA"][speaking].mean() > 0.5  # "ma pa" is heard as A
     for name, values in col.items():
         assert np.all((values >= 0) & (values <= 1)), name
+
+
+def test_a_missing_microphone_is_one_status_line_and_tracking_goes_on():
+    rx = Receiver()
+    try:
+        proc = subprocess.run([sys.executable, "-m", "vtbridge.cli", "run", "--no-tray", "--no-dashboard", "--demo",
+                               "--mic", "Blue Yeti", "--vmc", f"127.0.0.1:{rx.port}", "--duration", "5",
+                               "--status-interval", "1"],
+                              capture_output=True, text=True, timeout=120, env=dict(os.environ))
+    finally:
+        rx.close()
+    assert proc.returncode == 0 and "Traceback" not in proc.stdout + proc.stderr, proc.stdout + proc.stderr
+    said = [line for line in proc.stdout.splitlines() if "microphone 'Blue Yeti'" in line]
+    assert len(said) == 1 and "retrying" in said[0], proc.stdout  # no microphone at all here, or no such name
+    assert "| mic error" in proc.stdout  # the periodic status line shows it too
+    assert len(rx.packets) > 30  # the camera (here the demo clip) kept driving the avatar

@@ -125,3 +125,31 @@ def test_voice_input_retries_a_busy_or_unplugged_microphone_and_never_blocks(spe
     finally:
         voice.close()
     assert not voice.running and voice.latest() is None
+
+
+def test_no_microphone_or_no_portaudio_is_a_status_line_and_a_retry(monkeypatch):
+    lines = []
+    # the real sounddevice on a machine without any microphone (this one)
+    voice = VoiceInput("default", printer=lines.append, retry_min=0.05, retry_max=0.1, use_calibration=False)
+    voice.start()
+    try:
+        assert wait_for(lambda: voice.status().state == "error")
+        assert voice.latest() is None
+    finally:
+        voice.close()
+    assert lines and "retrying" in lines[0]
+    assert len(lines) == 1  # said once, not at every retry
+
+    def no_portaudio():
+        raise SourceError("microphone input is unavailable: PortAudio library not found; install the PortAudio "
+                          "library: sudo apt-get install libportaudio2 (Fedora: portaudio)")
+
+    monkeypatch.setattr("vtbridge.audio.sources.load_sounddevice", no_portaudio)
+    lines.clear()
+    voice = VoiceInput("USB mic", printer=lines.append, retry_min=0.05, retry_max=0.1, use_calibration=False).start()
+    try:
+        assert wait_for(lambda: voice.status().state == "error")
+        assert "libportaudio2" in voice.status().message
+    finally:
+        voice.close()
+    assert len(lines) == 1 and "libportaudio2" in lines[0]

@@ -412,7 +412,8 @@ class Pipeline:
                           for o in s.outputs if o.enabled) or "no outputs on"
         face = "yes" if s.face else "no"
         head = f"{s.state}: {s.message}" if s.state == "error" else f"face {face}"
-        return f"[vtbridge] {s.fps:5.1f} fps | {head} | profile {s.profile} | {outs}"
+        mic = f" | mic {s.voice.get('state')}" if s.voice.get("enabled") else ""
+        return f"[vtbridge] {s.fps:5.1f} fps | {head} | profile {s.profile} | {outs}{mic}"
 
     def profile_names(self) -> tuple[str, ...]:
         """Shipped + user profile names, re-listed from disk at most every 2 s."""
