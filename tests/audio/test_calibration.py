@@ -3,6 +3,8 @@ it all: calibrating on one voice improves that voice's accuracy on a different r
 
 from __future__ import annotations
 
+import time
+
 import numpy as np
 import pytest
 from scipy.io import wavfile
@@ -120,3 +122,31 @@ def test_calibrate_voice_command_from_a_wav_then_voice_uses_it(speech, tmp_path,
     assert main(["calibrate-voice", "--mic", str(silent)]) == 1
     assert "did not hear the vowel A" in capsys.readouterr().err
     assert voice_calibration_path().read_bytes() == before
+
+
+def test_live_voice_input_calibrates_saves_and_switches_to_the_new_templates(speech, tmp_path, isolated_home):
+    from vtbridge.audio.voice_input import VoiceInput
+
+    rate_box = []
+    script = calibration_script(speech, VOICE, rate_box)
+    wav = tmp_path / "calibration.wav"
+    wavfile.write(wav, rate_box[0], (script * 32767).astype(np.int16))
+    lines = []
+    voice = VoiceInput(str(wav), loop=False, realtime=False, printer=lines.append)  # as fast as it can be read
+    assert voice.calibration is None and not voice.status().calibrated
+    voice.calibrate()  # the dashboard's button, pressed before the audio arrives
+    assert voice.status().calibrating == "stay quiet (room noise)"
+    voice.start()
+    end = time.monotonic() + 30
+    while voice.status().state != "ended":
+        assert time.monotonic() < end
+        time.sleep(0.02)
+    voice.close()
+    assert voice.status().calibrated and voice.status().calibrating is None
+    assert voice.calibration.templates.origin == "calibration" and voice.calibration.noise_db < -55
+    assert voice_calibration_path().exists() and any("voice calibrated" in line for line in lines)
+    assert [line.split(": ", 1)[1] for line in lines if line.startswith("voice calibration: ")][1:] == \
+        ['say "aaa" (as in father)', 'say "iii" (as in see)', 'say "uuu" (as in food)', 'say "eee" (as in bed)',
+         'say "ooo" (as in law)']
+    again = VoiceInput(str(wav), printer=lines.append)  # the next start uses the stored calibration
+    assert again.status().calibrated

@@ -4,7 +4,8 @@ camera/voice mix, and smoothing. Pure and single-threaded (the capture thread dr
 Per frame (32 ms window):
     volume_db = RMS in dBFS after the gain
     gate      = open at ``gate_db`` (or 6 dB above a calibrated noise floor, whichever is higher), closes 3 dB lower
-    presence  = 0 while the gate is closed, rising to 1 over the first 6 dB above it
+    presence  = 0 while the gate is closed; while open it ramps from 0 at the closing level (gate - 3 dB) to 1 at
+                6 dB above the gate
     a..o      = presence x the classifier's vowel weights;  silence = 1 - presence  (so the six sum to 1)
     volume    = loudness above the gate over ``range_db``, in [0, 1]
     mix       = mix_strength x volume  (VTube Studio's rule: the louder the voice, the more the mouth follows it;

@@ -39,10 +39,10 @@ class VoiceStatus:
 
 
 class VoiceInput:
-    def __init__(self, spec: str, options: VoiceOptions = VoiceOptions(), *, loop: bool = True,
+    def __init__(self, spec: str, options: VoiceOptions = VoiceOptions(), *, loop: bool = True, realtime: bool = True,
                  printer: Callable[[str], None] = print, backend=None, retry_min: float = 0.5,
                  retry_max: float = 5.0, use_calibration: bool = True) -> None:
-        self.spec, self.loop, self.print, self._backend = spec, loop, printer, backend
+        self.spec, self.loop, self.realtime, self.print, self._backend = spec, loop, realtime, printer, backend
         self._options = options
         self.retry_min, self.retry_max = retry_min, retry_max
         self._lock = threading.Lock()
@@ -118,7 +118,8 @@ class VoiceInput:
         backoff = self.retry_min
         while not self._stop.is_set():
             try:
-                source = open_audio_source(self.spec, realtime=True, loop=self.loop, backend=self._backend)
+                source = open_audio_source(self.spec, realtime=self.realtime, loop=self.loop,
+                                           backend=self._backend)
             except SourceError as err:
                 self._fail(f"microphone {self.spec!r}: {err}", backoff)
                 self._stop.wait(backoff)
@@ -161,6 +162,8 @@ class VoiceInput:
                 self._fail(f"microphone {self.spec!r} lost: {err}", self.retry_min)
                 return False
             if chunk is None:
+                if self._recorder is not None:  # a file ended during a calibration: use what it recorded
+                    self._finish_calibration(analyzer)
                 return True
             last = time.monotonic()
             frames = analyzer.feed(chunk)

@@ -20,6 +20,7 @@ import cv2
 from vtbridge.annotate import annotate
 from vtbridge.daemon.control import Command, Snapshot
 from vtbridge.daemon.stats import OutputRates, snapshot_of
+from vtbridge.daemon.voice_control import apply_voice_command, with_voice
 from vtbridge.errors import SourceError, VtbridgeError
 from vtbridge.frames import FaceFrame, Frame, MappedFrame
 from vtbridge.mapping.profile import list_profiles
@@ -270,10 +271,7 @@ class Pipeline:
             self._feed_calibration(face)
         with clock.time("filter"):
             face = smoother.process(apply_calibration(face, self.calibration))
-        if self.voice is not None and self.voice.running:
-            voice = self.voice.latest()  # the newest audio analysis; never waits
-            if voice is not None:
-                face = face.with_(voice=voice)
+        face = with_voice(face, self.voice)  # the newest microphone analysis, if any; never waits
         with clock.time("map"):
             mapped: dict[str, MappedFrame] = {}
             for name, watcher in self._watchers.items():
@@ -380,8 +378,6 @@ class Pipeline:
             live.recorder = CalibrationRecorder(2.0, source=name)
             self.print("calibrating: relax your face and look at the screen for 2 s")
         elif cmd.kind in ("set_voice", "calibrate_voice", "set_voice_option") and self.voice is not None:
-            from vtbridge.daemon.voice_control import apply_voice_command
-
             chosen = apply_voice_command(self.voice, cmd, self.print)
             if chosen is not None:
                 self._changed(chosen)

@@ -6,6 +6,7 @@ from __future__ import annotations
 from vtbridge.audio.analysis import VoiceOptions
 from vtbridge.audio.voice_input import VoiceInput
 from vtbridge.daemon.control import Command
+from vtbridge.frames import FaceFrame
 
 #: config key under ``audio`` -> VoiceOptions field, with the range the live control accepts (as config RULES).
 OPTION_FIELDS = {"gain": ("gain_db", -20.0, 40.0), "gate": ("gate_db", -90.0, 0.0),
@@ -24,6 +25,14 @@ def build_voice(audio, printer, *, loop: bool = True) -> VoiceInput:
     if audio.enabled:
         voice.start()
     return voice
+
+
+def with_voice(face: FaceFrame, voice: VoiceInput | None) -> FaceFrame:
+    """Join the newest voice analysis to a face frame just before mapping (unchanged without a fresh one)."""
+    if voice is None or not voice.running:
+        return face
+    frame = voice.latest()
+    return face if frame is None else face.with_(voice=frame)
 
 
 def apply_voice_command(voice: VoiceInput, cmd: Command, printer) -> Command | None:
