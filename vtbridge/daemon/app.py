@@ -106,7 +106,7 @@ def run_app(config: cfg.Config, options: AppOptions = AppOptions()) -> int:
     lock = InstanceLock()
     lock.acquire()  # AlreadyRunning: "vtbridge is already running (pid N); its dashboard is at URL"
     bindings: list[Binding] = []
-    dashboard = tray = None
+    dashboard = tray = voice = None
     try:
         bindings = build_bindings(config, options.vts_profile)
         cam = config.camera
@@ -158,6 +158,8 @@ def run_app(config: cfg.Config, options: AppOptions = AppOptions()) -> int:
             dashboard.stop()
         for b in bindings:
             b.close()
+        if voice is not None:
+            voice.close()
         lock.release()
         close_logging()
 
