@@ -12,7 +12,7 @@ DATA = {"vtbridge._data.profiles": "profiles", "vtbridge._data.models": "models"
 setup(
     packages=find_packages(include=["vtbridge", "vtbridge.*"]) + list(DATA),
     package_dir=DATA,
-    package_data={"vtbridge.daemon.dashboard": ["static/*"],
+    package_data={"vtbridge.daemon.dashboard": ["static/*"], "vtbridge.audio": ["data/*.json"],
                   "vtbridge._data.profiles": ["*.json"], "vtbridge._data.models": ["*.task", "*.json", "*.txt"],
                   "vtbridge._data.sample": ["drive_d20.mp4", "README.md"]},
 )

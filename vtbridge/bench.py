@@ -8,6 +8,10 @@ Stages, in pipeline order (each timed with perf_counter around exactly that work
   map        mapping-profile evaluation (compiled expressions)
   send       VMC datagram building + UDP send to a local receiver (and iFacialMocap text)
   render     annotated preview frame (landmarks, axes, blendshape bars), what the dashboard/preview draws
+Voice (``vtbridge.audio.probe``): the microphone path runs on its own thread beside this loop, playing a WAV in real
+time (``--voice FILE.wav``, or ``--voice`` alone for a synthetic voice); reported are the analysis cost per 16 ms hop and the latency from
+a finished audio frame to the packet that first carries it (a lower bound for a live camera, where the packet waits
+for the next camera frame: add up to one frame interval, 33 ms at 30 fps).
 Latency is decode start -> send end per frame (render runs off the tracking thread in the daemon, so it is not
 included). CPU time is process CPU (all threads) per frame; RSS is the process peak.
 """
@@ -77,8 +81,14 @@ def _optional_senders(port: int):
     return [vmc_output([("127.0.0.1", port)]), ifm_output([("127.0.0.1", port)], 1)]
 
 
-def run_bench(spec: str, *, frames: int | None = None, profile: str = "vseeface", progress: bool = True) -> dict:
+def run_bench(spec: str, *, frames: int | None = None, profile: str = "vseeface", progress: bool = True,
+              mic: str | None = None, voice: bool = False) -> dict:
     source = open_source(spec)
+    probe = voice_report = None
+    if voice:
+        from vtbridge.audio.probe import VoiceProbe
+
+        probe = VoiceProbe(mic)
     total = min(frames, source.frame_count) if frames and source.frame_count else frames or source.frame_count
     clock = StageTimes(window=None)  # every sample, for percentiles
     latency: list[float] = []
@@ -107,12 +117,16 @@ def run_bench(spec: str, *, frames: int | None = None, profile: str = "vseeface"
                     face = tracker.to_face(result, frame)
                 with clock.time("filter"):
                     face = smoother.process(apply_calibration(face, NO_CALIBRATION))
+                    if probe is not None:
+                        face = probe.join(face)
                 if mapper is not None:
                     with clock.time("map"):
                         mapped = mapper.process(face)
                     with clock.time("send"):
                         for s in senders:
                             s.send(mapped)
+                    if probe is not None:
+                        probe.sent()
                 latency.append((time.perf_counter() - t_start) * 1000.0)
                 with clock.time("render"):
                     annotate(frame.image, face)
@@ -125,6 +139,9 @@ def run_bench(spec: str, *, frames: int | None = None, profile: str = "vseeface"
         sink.close()
         for s in senders:
             s.close()
+        if probe is not None:
+            voice_report = probe.report(named=mic is not None)
+            probe.close()
     if n == 0:
         raise SourceError(f"source {spec!r} produced no frames to measure")
     wall = time.perf_counter() - wall0
@@ -135,9 +152,12 @@ def run_bench(spec: str, *, frames: int | None = None, profile: str = "vseeface"
         if ms:
             stages[name] = _stats(ms) | {"ratio_to_inference": round(float(np.mean(ms)) / inference, 4)}
     rss = peak_rss_mb()
-    return {"frames": n, "fps": round(n / wall, 2), "cpu_ms_per_frame": round(cpu * 1000 / n, 3),
+    report = {"frames": n, "fps": round(n / wall, 2), "cpu_ms_per_frame": round(cpu * 1000 / n, 3),
             "rss_mb": None if rss is None else round(rss, 1), "stages": stages,
             "latency": {k: v for k, v in _stats(latency).items() if k != "mean_ms"}}
+    if voice_report is not None:
+        report["voice"] = voice_report
+    return report
 
 
 def _drain(sock: socket.socket) -> None:
@@ -157,4 +177,12 @@ def format_table(report: dict, source: str) -> str:
                      f"{s['ratio_to_inference']:>12.4f}")
     lat = report["latency"]
     lines.append(f"latency (decode -> send): p50 {lat['p50_ms']:.2f} ms, p99 {lat['p99_ms']:.2f} ms")
+    voice = report.get("voice")
+    if voice:
+        a = voice["analysis_per_hop"]
+        line = f"voice ({voice['source']}): analysis p50 {a['p50_ms']:.3f} ms per 16 ms hop"
+        if voice["to_packet"]:
+            p = voice["to_packet"]
+            line += f"; audio frame -> next packet p50 {p['p50_ms']:.2f} ms, p99 {p['p99_ms']:.2f} ms"
+        lines.append(line)
     return "\n".join(lines)

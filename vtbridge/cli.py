@@ -47,7 +47,9 @@ def cmd_track(args) -> int:
 def cmd_bench(args) -> int:
     from vtbridge.bench import format_table, run_bench
 
-    report = run_bench(args.source, frames=args.frames, profile=args.profile, progress=not args.json)
+    voice = args.voice not in (None, "synthetic")
+    report = run_bench(args.source, frames=args.frames, profile=args.profile, progress=not args.json,
+                       mic=args.voice if voice else None, voice=args.voice is not None)
     print(json.dumps(report) if args.json else format_table(report, args.source))
     return 0
 
@@ -101,6 +103,9 @@ def build_parser() -> argparse.ArgumentParser:
     b.add_argument("--json", action="store_true", help="print one JSON object")
     b.add_argument("--frames", type=int, default=None, help="stop after N frames")
     b.add_argument("--profile", default="vseeface", help="mapping profile for the map/send stages")
+    b.add_argument("--voice", nargs="?", const="synthetic", default=None, metavar="FILE.wav",
+                   help="also time the microphone path (audio frame -> next packet) on this WAV, or a synthetic "
+                        "voice; adds a \"voice\" object to --json")
     b.set_defaults(func=cmd_bench)
 
     c = sub.add_parser("cameras", help="list cameras and their modes")
@@ -113,7 +118,8 @@ def build_parser() -> argparse.ArgumentParser:
     k.add_argument("--mirror", action="store_true", help="mirror the image (default: the config's `mirror`)")
     k.set_defaults(func=cmd_calibrate)
 
-    for module in ("vtbridge.run_command", "vtbridge.mapping.commands", "vtbridge.daemon.config_commands"):
+    for module in ("vtbridge.run_command", "vtbridge.mapping.commands", "vtbridge.daemon.config_commands",
+                   "vtbridge.voice_command"):
         try:
             mod = __import__(module, fromlist=["register"])
         except ImportError:

@@ -133,6 +133,7 @@ class FaceFrame:
     landmarks: np.ndarray | None = field(default=None, repr=False)
     image_size: tuple[int, int] = (0, 0)
     index: int = 0
+    voice: "VoiceFrame | None" = None  # the newest microphone analysis, joined just before the mapper
 
     def blendshape(self, name: str) -> float:
         return float(self.blendshapes[ARKIT_INDEX[name]])
@@ -160,6 +161,41 @@ class FaceFrame:
             "head": {k: round(v, 4) for k, v in self.head.as_dict().items()},
             "gaze": {k: round(v, 4) for k, v in self.gaze.as_dict().items()},
         }
+
+
+@dataclass(frozen=True)
+class VoiceFrame:
+    """What the microphone says about the mouth in one 16 ms audio hop (see ``vtbridge.audio``).
+
+    ``a i u e o silence`` are weights in [0, 1] that sum to 1 (silence takes what the noise gate closes);
+    ``volume`` is the loudness above the gate in [0, 1] and ``mix`` how far the mouth should follow the voice
+    rather than the camera (VTube Studio's rule: in proportion to loudness, times the mix strength).
+    ``t`` is the audio clock (monotonic for a microphone, media time for a file); ``at`` is ``time.monotonic()``
+    when the analysis finished, to measure audio -> packet latency.
+    """
+
+    t: float
+    volume_db: float
+    volume: float
+    a: float = 0.0
+    i: float = 0.0
+    u: float = 0.0
+    e: float = 0.0
+    o: float = 0.0
+    silence: float = 1.0
+    mix: float = 0.0
+    at: float = 0.0
+
+    @property
+    def open(self) -> float:
+        """How open the voice says the mouth is: each vowel weighted by its typical jaw opening."""
+        return min(1.0, self.a + 0.75 * self.e + 0.8 * self.o + 0.4 * self.i + 0.35 * self.u)
+
+    def to_json(self) -> dict:
+        """The per-frame object written by ``vtbridge voice``."""
+        return {"t": round(self.t, 4), "volume_db": round(self.volume_db, 2), "a": round(self.a, 4),
+                "i": round(self.i, 4), "u": round(self.u, 4), "e": round(self.e, 4), "o": round(self.o, 4),
+                "silence": round(self.silence, 4)}
 
 
 def empty_face(t: float, index: int = 0, image_size: tuple[int, int] = (0, 0)) -> FaceFrame:

@@ -37,6 +37,10 @@ def register(subparsers) -> None:
     r.add_argument("--vts-profile", default="vtube-studio", help="mapping profile for VTube Studio")
     r.add_argument("--vts-rate", type=float, default=None, help="max VTube Studio injections per second")
     r.add_argument("--vts-mode", choices=("set", "add"), default=None)
+    r.add_argument("--mic", metavar="NAME|INDEX|FILE.wav", default=None,
+                   help="microphone lip sync from this microphone (`vtbridge mics`), or a WAV file replayed in real "
+                        "time (config: audio.*)")
+    r.add_argument("--no-mic", action="store_true", help="no microphone lip sync for this run")
     r.add_argument("--mirror", action="store_true", default=None, help="mirror the camera image (selfie view)")
     r.add_argument("--no-filter", action="store_true", help="no One Euro smoothing")
     r.add_argument("--duration", type=float, default=None, metavar="S", help="stop after S seconds")
@@ -77,6 +81,11 @@ def overrides_from_args(args) -> dict:
         o["outputs.vts.rate"] = args.vts_rate
     if args.vts_mode is not None:
         o["outputs.vts.mode"] = args.vts_mode
+    if args.mic is not None:
+        o["audio.enabled"] = True
+        o["audio.source"] = args.mic
+    if args.no_mic:
+        o["audio.enabled"] = False
     if args.mirror:
         o["mirror"] = True
     if args.no_filter:

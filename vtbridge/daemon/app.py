@@ -102,7 +102,7 @@ def run_app(config: cfg.Config, options: AppOptions = AppOptions()) -> int:
     lock = InstanceLock()
     lock.acquire()  # AlreadyRunning: "vtbridge is already running (pid N); its dashboard is at URL"
     bindings: list[Binding] = []
-    dashboard = tray = None
+    dashboard = tray = voice = None
     saver = ChoiceSaver(save_choices, report=_say)  # choices are saved off the tracking thread
     try:
         # a configured profile that is missing or broken falls back to the shipped one: the daemon always starts
@@ -115,8 +115,11 @@ def run_app(config: cfg.Config, options: AppOptions = AppOptions()) -> int:
             source=config.source, loop=options.loop, mirror=config.mirror, filter=cfg.filter_config(config),
             duration=options.duration, status_interval=options.status_interval,
             camera=CameraRequest(width=cam.width or None, height=cam.height or None, fps=cam.fps or None))
+        from vtbridge.daemon.voice_control import build_voice
+
+        voice = build_voice(config.audio, _say, loop=options.loop)
         pipeline = Pipeline(pipeline_options, bindings, main_profile=config.profile, printer=_say,
-                            on_change=saver.submit)
+                            on_change=saver.submit, voice=voice)
         pipeline.cameras = _camera_names()
         _reconcile_settings(config)
         url = None
@@ -124,7 +127,8 @@ def run_app(config: cfg.Config, options: AppOptions = AppOptions()) -> int:
             dashboard, url = _start_dashboard(pipeline, config.dashboard.port)
             lock.set_dashboard_url(url)
         enabled = ", ".join(f"{b.name} ({b.profile})" for b in bindings if b.enabled) or "none"
-        _say(f"vtbridge running: source {config.source} -> {enabled}; log {log_path}; Ctrl+C to stop")
+        mic = f" + microphone {config.audio.source}" if config.audio.enabled else ""
+        _say(f"vtbridge running: source {config.source}{mic} -> {enabled}; log {log_path}; Ctrl+C to stop")
         if config.tray:
             tray = _make_tray(pipeline, url)
         _install_signal_handlers(pipeline)
@@ -156,6 +160,8 @@ def run_app(config: cfg.Config, options: AppOptions = AppOptions()) -> int:
         for b in bindings:
             b.close()
         saver.close()  # the last choice reaches the file before the lock is released
+        if voice is not None:
+            voice.close()
         lock.release()
         close_logging()
 

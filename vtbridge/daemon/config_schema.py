@@ -85,6 +85,18 @@ class DashboardConfig:
 
 
 @dataclass(frozen=True)
+class AudioConfig:
+    """Microphone lip sync (docs/audio.md)."""
+
+    enabled: bool = False
+    source: str = "default"  # microphone index, part of its name, "default", or a .wav file (replayed, looping)
+    gain: float = 0.0  # dB added to the input level
+    gate: float = -50.0  # dBFS below which the voice is silence
+    smoothing: float = 0.5  # share of the previous value kept every 16 ms
+    mix_strength: float = 1.0  # how far a loud voice takes the mouth from the camera (0: never, 1: fully)
+
+
+@dataclass(frozen=True)
 class Config:
     source: str = "0"
     camera: CameraConfig = CameraConfig()
@@ -94,6 +106,7 @@ class Config:
     filter: FilterSection = FilterSection()
     face_lost: FaceLostConfig = FaceLostConfig()
     dashboard: DashboardConfig = DashboardConfig()
+    audio: AudioConfig = AudioConfig()
     tray: bool = True
     autostart: bool = False
 
@@ -157,6 +170,8 @@ RULES: dict[str, Callable[[Any], str | None]] = {
     "outputs.vts.mode": _one_of("set", "add"),
     "face_lost.hold_s": _between(0, 60, " s"), "face_lost.ease_s": _between(0, 60, " s"),
     "dashboard.port": _between(0, 65535),
+    "audio.source": _not_empty, "audio.gain": _between(-20, 40, " dB"), "audio.gate": _between(-90, 0, " dBFS"),
+    "audio.smoothing": _between(0, 0.95), "audio.mix_strength": _between(0, 1),
 }
 ITEM_RULES = {"outputs.vmc.targets": _host_port, "outputs.ifm.targets": _host_port}
 for _group in ("blendshapes", "head_rotation", "head_position", "gaze"):

@@ -43,12 +43,14 @@ class Snapshot:
     stages_ms: dict = field(default_factory=dict)  # stage -> mean ms over the last second
     outputs: tuple[OutputInfo, ...] = ()
     landmarks: tuple = ()  # a decimated list of (x, y) normalised points for drawing
+    voice: dict = field(default_factory=dict)  # microphone: state, level, vowel weights, calibration prompt
 
 
 @dataclass(frozen=True)
 class Command:
     """A request from a viewer. kinds: pause, resume, toggle_output (arg=name), set_output (arg=(name, bool)),
-    set_profile (arg=name), set_camera (arg=source string), calibrate, quit."""
+    set_profile (arg=name), set_camera (arg=source string), calibrate, quit; voice: set_voice (arg=bool or None to
+    toggle), calibrate_voice, set_voice_option (arg=(key, value), key one of gain gate smoothing mix_strength)."""
 
     kind: str
     arg: object = None

@@ -20,6 +20,7 @@ import cv2
 from vtbridge.annotate import annotate
 from vtbridge.daemon.control import Command, Snapshot
 from vtbridge.daemon.stats import OutputRates, snapshot_of
+from vtbridge.daemon.voice_control import apply_voice_command, with_voice
 from vtbridge.errors import SourceError, VtbridgeError
 from vtbridge.frames import FaceFrame, Frame, MappedFrame
 from vtbridge.mapping.profile import list_profiles
@@ -129,8 +130,9 @@ class _Live:
 
 class Pipeline:
     def __init__(self, options: PipelineOptions, bindings: list[Binding], *, main_profile: str,
-                 printer=print, on_change: Callable[[Command], None] | None = None) -> None:
+                 printer=print, on_change: Callable[[Command], None] | None = None, voice=None) -> None:
         self.options = options
+        self.voice = voice  # a vtbridge.audio.voice_input.VoiceInput (running when audio is on), or None
         self.bindings = bindings
         self.main_profile = main_profile
         self.print = printer
@@ -259,6 +261,8 @@ class Pipeline:
         finally:
             if source is not None:
                 source.close()
+            if self.voice is not None:
+                self.voice.close()
             self._set_state("stopped", "")
             self._publish(last_t, force=True)
         return self._live
@@ -271,6 +275,7 @@ class Pipeline:
             self._feed_calibration(face)
         with clock.time("filter"):
             face = smoother.process(apply_calibration(face, self.calibration))
+        face = with_voice(face, self.voice)  # the newest microphone analysis, if any; never waits
         with clock.time("map"):
             mapped: dict[str, MappedFrame] = {}
             for name, watcher in self._watchers.items():
@@ -379,6 +384,10 @@ class Pipeline:
             name = self._live.last_frame.source if self._live.last_frame else self.options.source
             live.recorder = CalibrationRecorder(2.0, source=name)
             self.print("calibrating: relax your face and look at the screen for 2 s")
+        elif cmd.kind in ("set_voice", "calibrate_voice", "set_voice_option") and self.voice is not None:
+            chosen = apply_voice_command(self.voice, cmd, self.print)
+            if chosen is not None:
+                self._changed(chosen)
         elif cmd.kind == "quit":
             self._stop.set()
         else:
@@ -406,7 +415,8 @@ class Pipeline:
                           for o in s.outputs if o.enabled) or "no outputs on"
         face = "yes" if s.face else "no"
         head = f"{s.state}: {s.message}" if s.state == "error" else f"face {face}"
-        return f"[vtbridge] {s.fps:5.1f} fps | {head} | profile {s.profile} | {outs}"
+        mic = f" | mic {s.voice.get('state')}" if s.voice.get("enabled") else ""
+        return f"[vtbridge] {s.fps:5.1f} fps | {head} | profile {s.profile} | {outs}{mic}"
 
     def profile_names(self) -> tuple[str, ...]:
         """Shipped + user profile names, re-listed from disk at most every 2 s."""

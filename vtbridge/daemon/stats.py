@@ -5,6 +5,7 @@ from __future__ import annotations
 import time
 
 from vtbridge.daemon.control import OutputInfo, Snapshot
+from vtbridge.daemon.voice_control import voice_snapshot
 
 _LANDMARK_STEP = 4  # send every 4th landmark to viewers: enough to draw the face, 1/4 of the bytes
 
@@ -61,4 +62,5 @@ def snapshot_of(pipeline, t: float) -> Snapshot:
         gaze={k: round(v, 2) for k, v in face.gaze.as_dict().items()} if face else {},
         blendshapes={k: round(v, 3) for k, v in face.blendshape_dict().items()} if face else {},
         values={k: round(v, 3) for k, v in live.last_values.items()},
-        stages_ms=pipeline.stages.means(), outputs=tuple(outputs), landmarks=landmarks)
+        stages_ms=pipeline.stages.means(), outputs=tuple(outputs), landmarks=landmarks,
+        voice=voice_snapshot(getattr(pipeline, "voice", None)))

@@ -23,6 +23,7 @@ from typing import Callable
 from vtbridge import paths
 from vtbridge.daemon.control import Command, Controller, Snapshot
 from vtbridge.daemon.tray_icons import draw_icon, icon_state, tooltip
+from vtbridge.daemon.tray_voice import voice_menu
 
 log = logging.getLogger("vtbridge.tray")
 
@@ -85,6 +86,7 @@ def build_menu(snapshot: Snapshot, view: TrayView = TrayView()) -> tuple[MenuIte
         MenuItem("Outputs", children=outputs),
         MenuItem(f"Profile: {snapshot.profile}" if snapshot.profile else "Profile", children=profiles),
         MenuItem("Camera", children=cameras),
+        *voice_menu(snapshot, MenuItem),
         MenuItem("Calibrate neutral face", Command("calibrate"), enabled=snapshot.state == "tracking"),
         SEPARATOR,
         MenuItem("Open dashboard", action="open_dashboard", enabled=has_dashboard, default=has_dashboard),

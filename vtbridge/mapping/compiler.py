@@ -23,9 +23,15 @@ from vtbridge.mapping.expr import Binary, Call, Name, Node, Num, Unary
 #: Names of everything a profile can read, in slot order (blendshapes, head pose, gaze, face-found flag).
 POSE_INPUTS = ("headYaw", "headPitch", "headRoll", "headX", "headY", "headZ")
 GAZE_INPUTS = ("gazeLeftYaw", "gazeLeftPitch", "gazeRightYaw", "gazeRightPitch")
-INPUT_NAMES: tuple[str, ...] = ARKIT_NAMES + POSE_INPUTS + GAZE_INPUTS + ("face",)
+#: Microphone lip sync (docs/audio.md): vowel weights, silence, loudness, the camera/voice mix factor, the voice's
+#: mouth opening, and the mixed mouth (camera jawOpen faded toward the voice's opening by voiceMix). Without audio
+#: they are silence: every vowel 0, voiceSilence 1, voiceMix 0, mouthOpenMixed = jawOpen.
+VOICE_INPUTS = ("voiceA", "voiceI", "voiceU", "voiceE", "voiceO", "voiceSilence", "voiceVolume", "voiceMix",
+                "voiceOpen", "mouthOpenMixed")
+INPUT_NAMES: tuple[str, ...] = ARKIT_NAMES + POSE_INPUTS + GAZE_INPUTS + ("face",) + VOICE_INPUTS
 INPUT_SLOTS: dict[str, int] = {n: i for i, n in enumerate(INPUT_NAMES)}
 _N_BLEND = len(ARKIT_NAMES)
+_JAW_OPEN = ARKIT_NAMES.index("jawOpen")
 
 #: Results are kept inside +-LIMIT (finite in float32, far beyond any real parameter range).
 LIMIT = 1e9
@@ -320,6 +326,13 @@ class Mapper:
         h, g = face.head, face.gaze
         v += (h.yaw, h.pitch, h.roll, h.x, h.y, h.z, g.left_yaw, g.left_pitch, g.right_yaw, g.right_pitch,
               1.0 if face.found else 0.0)
+        s = face.voice
+        jaw = v[_JAW_OPEN]
+        if s is None:
+            v += (0.0, 0.0, 0.0, 0.0, 0.0, 1.0, 0.0, 0.0, 0.0, jaw)
+        else:
+            vo = s.open
+            v += (s.a, s.i, s.u, s.e, s.o, s.silence, s.volume, s.mix, vo, jaw + (vo - jaw) * s.mix)
         append = v.append
         for f in self._fns:
             append(f(v))

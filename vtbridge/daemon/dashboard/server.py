@@ -47,8 +47,10 @@ log = logging.getLogger("vtbridge.dashboard")
 
 STATIC = Path(__file__).resolve().parent / "static"
 FILES = {"/": ("index.html", "text/html; charset=utf-8"), "/index.html": ("index.html", "text/html; charset=utf-8"),
-         "/app.js": ("app.js", "text/javascript; charset=utf-8"), "/style.css": ("style.css", "text/css; charset=utf-8")}
+         "/app.js": ("app.js", "text/javascript; charset=utf-8"), "/style.css": ("style.css", "text/css; charset=utf-8"),
+         "/voice.js": ("voice.js", "text/javascript; charset=utf-8")}
 OUTPUT_NAMES = ("vmc", "ifm", "vts", "vcam")
+VOICE_OPTIONS = ("gain", "gate", "smoothing", "mix_strength")  # ranges are checked where they are applied
 MAX_MESSAGE = 4096
 #: Page commands are flat objects; anything deeper is junk (and must not reach a recursive parser).
 MAX_MESSAGE_DEPTH = 4
@@ -100,6 +102,13 @@ def parse_command(text: str | bytes) -> Command | None:
         return Command(kind, arg)
     if kind == "set_camera" and isinstance(arg, str) and _CAMERA_SPEC.fullmatch(arg):  # a camera, not a file
         return Command(kind, arg)
+    if kind == "set_voice" and isinstance(arg, bool):
+        return Command(kind, arg)
+    if kind == "calibrate_voice":
+        return Command(kind)
+    if kind == "set_voice_option" and isinstance(arg, list) and len(arg) == 2 and arg[0] in VOICE_OPTIONS \
+            and isinstance(arg[1], (int, float)) and not isinstance(arg[1], bool) and math.isfinite(arg[1]):
+        return Command(kind, (arg[0], float(arg[1])))
     return None
 
 

@@ -200,8 +200,10 @@
     renderOutputs(snap.outputs);
     renderProfiles(snap);
     drawLandmarks();
+    window.dispatchEvent(new CustomEvent("vtbridge:snapshot", { detail: snap }));  // extra panels (voice.js)
   }
 
+  window.vtbridge = { send: send, bars: bars, fmt: fmt };
   $("pause").addEventListener("click", () => send($("pause").dataset.action || "pause"));
   $("calibrate").addEventListener("click", () => send("calibrate"));
   $("profile").addEventListener("change", () => send("set_profile", $("profile").value));

@@ -1,0 +1,1 @@
+from tests.audio.speech import speech  # noqa: F401  (session fixture)
