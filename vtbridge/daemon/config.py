@@ -22,6 +22,7 @@ from vtbridge.daemon.config_schema import (  # noqa: F401  (re-exported: callers
     OutputsConfig, VcamConfig, VmcConfig, VtsConfig)
 from vtbridge.daemon.config_schema import ITEM_RULES as _ITEM_RULES
 from vtbridge.daemon.config_schema import RULES as _RULES
+from vtbridge.daemon.config_schema import migrate_legacy
 from vtbridge.errors import ConfigError
 from vtbridge.fsutil import write_text_atomic
 
@@ -136,7 +137,11 @@ def _build(base, data, where: str, prefix: str = ""):
 
 
 def from_dict(data: dict, where: str = FILE_NAME) -> Config:
-    """Validate a (possibly partial) nested dict; missing keys take their defaults. ``where`` names the source."""
+    """Validate a (possibly partial) nested dict; missing keys take their defaults. ``where`` names the source.
+    Keys of earlier versions are migrated first (``config_schema.migrate_legacy``; each change is logged)."""
+    data, notes = migrate_legacy(data, where)
+    for note in notes:
+        log.warning(note)
     return _build(DEFAULT, data, where)
 
 

@@ -22,12 +22,14 @@ from vtbridge.daemon.control import Command, Snapshot
 from vtbridge.daemon.stats import OutputRates, snapshot_of
 from vtbridge.errors import SourceError, VtbridgeError
 from vtbridge.frames import FaceFrame, Frame, MappedFrame
+from vtbridge.mapping.compiler import Mapper
 from vtbridge.mapping.profile import list_profiles
 from vtbridge.mapping.watch import ProfileWatcher
 from vtbridge.outputs.base import Output
 from vtbridge.signal.calibration import (NO_CALIBRATION, CalibrationRecorder, apply_calibration, load_calibration,
                                          save_calibration)
 from vtbridge.signal.smoothing import FaceSmoother, FilterConfig
+from vtbridge.signal.view import DEFAULT_VIEW, FOLLOW, VIEWS, apply_view, resolve_view
 from vtbridge.sources import CameraRequest, Source, open_source
 from vtbridge.timing import StageTimes
 from vtbridge.tracking.landmarker import Tracker, TrackerOptions
@@ -39,7 +41,8 @@ log = logging.getLogger("vtbridge.pipeline")
 class PipelineOptions:
     source: str = "0"
     loop: bool = True  # files restart at the end (re-opened, so a replaced file is picked up)
-    mirror: bool = False
+    flip_input: bool = False  # flip the camera picture before tracking (a camera that delivers a mirrored image)
+    view: str = DEFAULT_VIEW  # how avatars follow the user: mirror | camera (outputs may override, Binding.view)
     filter: FilterConfig = FilterConfig()
     calibration: bool = True
     duration: float | None = None  # stop after this many seconds (tests, demos)
@@ -55,8 +58,10 @@ class Binding:
     helper thread, so enabling VTube Studio from the tray never stalls tracking."""
 
     def __init__(self, name: str, profile: str, enabled: bool = True, *, output: Output | None = None,
-                 factory: Callable[[], Output] | None = None, follows_main: bool = False) -> None:
+                 factory: Callable[[], Output] | None = None, follows_main: bool = False,
+                 view: str = FOLLOW) -> None:
         self.name, self.profile, self.enabled = name, profile, enabled
+        self.view = view  # "default": the pipeline's view; "mirror" / "camera": this output's own
         self.output, self.factory = output, factory
         self.follows_main = follows_main  # True: the profile picked in the tray/dashboard feeds this output
         self.error: str | None = None  # why the output could not be made
@@ -154,6 +159,8 @@ class Pipeline:
         self._orient = lambda image: image  # the tracker's view of a frame; set when the tracker starts
         self._profile_names: tuple[float, tuple[str, ...]] = (0.0, ())
         self._reopen = False  # set by a set_camera command: close the source, open the new one
+        self.view = options.view
+        self._mappers: dict[tuple[str, str], tuple[object, Mapper]] = {}
 
     # ---- Controller seam -------------------------------------------------------------------------------------
     def snapshot(self) -> Snapshot:
@@ -187,7 +194,7 @@ class Pipeline:
         t_offset, last_t = 0.0, -1.0
         last_frame_at = t_start
         try:
-            with Tracker(TrackerOptions(mirror=opts.mirror)) as tracker:
+            with Tracker(TrackerOptions(mirror=opts.flip_input)) as tracker:
                 self._orient = tracker.oriented
                 smoother = FaceSmoother(opts.filter)
                 while not self._stop.is_set():
@@ -268,22 +275,31 @@ class Pipeline:
         with clock.time("filter"):
             face = smoother.process(apply_calibration(face, self.calibration))
         with clock.time("map"):
-            mapped: dict[str, MappedFrame] = {}
-            for name, watcher in self._watchers.items():
+            for watcher in self._watchers.values():
                 watcher.poll()
-                mapped[name] = watcher.mapper.process(face)
+            viewed = {view: apply_view(face, view) for view in VIEWS}  # the avatar's motion per view
+            mapped: dict[tuple[str, str], MappedFrame] = {}
+
+            def mapping(profile: str, view: str) -> MappedFrame:
+                key = (profile, view)
+                if key not in mapped:
+                    mapped[key] = self._mapper(profile, view).process(viewed[view])
+                return mapped[key]
+
+            main = mapping(self.main_profile, self.view)
+            wanted = [(b, mapping(b.profile, self.view_of(b))) for b in self.bindings
+                      if b.enabled and b.output is not None]
         with clock.time("send"):
-            for b in self.bindings:
-                if b.enabled and b.output is not None:
-                    try:
-                        b.output.send(mapped[b.profile])
-                    except Exception as exc:  # an output bug must never stop tracking
-                        log.exception("output %s failed", b.name)
-                        self.rates.error(b.name, f"{type(exc).__name__}: {exc}")
+            for b, values in wanted:
+                try:
+                    b.output.send(values)
+                except Exception as exc:  # an output bug must never stop tracking
+                    log.exception("output %s failed", b.name)
+                    self.rates.error(b.name, f"{type(exc).__name__}: {exc}")
         live.frames += 1
         live.faces += face.found
         live.last_frame, live.last_face = frame, face
-        live.last_values = mapped[self.main_profile].as_dict()
+        live.last_values = main.as_dict()
         if live.state in ("tracking", "no_face", "starting"):
             self._set_state("tracking" if face.found else "no_face", "")
         self._publish(frame.t)
@@ -363,10 +379,17 @@ class Pipeline:
             used = {b.profile for b in self.bindings} | {self.main_profile}
             for name in [n for n in self._watchers if n not in used]:  # stop mapping profiles nobody reads
                 del self._watchers[name]
+            self._mappers = {k: m for k, m in self._mappers.items() if k[0] in used}
             self._changed(cmd)
         elif cmd.kind == "set_camera":
             self.options = replace(self.options, source=str(cmd.arg))
             self._reopen = True
+            self._changed(cmd)
+        elif cmd.kind == "set_view":
+            if cmd.arg not in VIEWS:
+                self.print(f"view {cmd.arg!r} ignored: use mirror or camera")
+                return
+            self.view = str(cmd.arg)
             self._changed(cmd)
         elif cmd.kind == "calibrate":
             name = self._live.last_frame.source if self._live.last_frame else self.options.source
@@ -380,6 +403,19 @@ class Pipeline:
     def _changed(self, cmd: Command) -> None:
         if self.on_change is not None:
             self.on_change(cmd)
+
+    def _mapper(self, profile: str, view: str) -> Mapper:
+        """One mapper per (profile, view): mappers smooth per output, so two views must not share one. A new one
+        is made when the watcher loaded a new version of the profile."""
+        current = self._watchers[profile].current
+        made = self._mappers.get((profile, view))
+        if made is None or made[0] is not current:
+            made = self._mappers[(profile, view)] = (current, current.mapper())
+        return made[1]
+
+    def view_of(self, binding: Binding) -> str:
+        """The view an output follows: its own setting, or the pipeline's."""
+        return resolve_view(binding.view, self.view)
 
     @property
     def live(self) -> _Live:

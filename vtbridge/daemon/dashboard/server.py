@@ -81,6 +81,8 @@ def parse_command(text: str | bytes) -> Command | None:
         return Command("toggle_output", arg)
     if kind in ("set_profile", "set_camera") and isinstance(arg, str) and 0 < len(arg) <= 200:
         return Command(kind, arg)
+    if kind == "set_view" and arg in ("mirror", "camera"):
+        return Command(kind, arg)
     return None
 
 

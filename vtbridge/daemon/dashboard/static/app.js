@@ -199,12 +199,15 @@
     bars($("values"), snap.values, true);
     renderOutputs(snap.outputs);
     renderProfiles(snap);
+    const viewSelect = $("avatar-view");
+    if (snap.view && document.activeElement !== viewSelect) viewSelect.value = snap.view;
     drawLandmarks();
   }
 
   $("pause").addEventListener("click", () => send($("pause").dataset.action || "pause"));
   $("calibrate").addEventListener("click", () => send("calibrate"));
   $("profile").addEventListener("change", () => send("set_profile", $("profile").value));
+  $("avatar-view").addEventListener("change", () => send("set_view", $("avatar-view").value));
   window.addEventListener("resize", drawLandmarks);
   connect();
 })();
