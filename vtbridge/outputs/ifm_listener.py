@@ -52,9 +52,10 @@ def parse_listen(text: str) -> int:
 
 
 class IfmOutput:
-    """An Output (see ``outputs.base``) for iFacialMocap; ``listen`` = 0 means no phone mode."""
+    """An Output (see ``outputs.base``) for iFacialMocap; ``listen`` None means no phone mode (0: any free port,
+    for tests)."""
 
-    def __init__(self, targets: Iterable[str] = (), *, version: int = DEFAULT_VERSION, listen: int = 0,
+    def __init__(self, targets: Iterable[str] = (), *, version: int = DEFAULT_VERSION, listen: int | None = None,
                  listen_host: str = "0.0.0.0", reply_port: int = PORT, name: str = "ifm",
                  clock: Callable[[], float] = time.monotonic, log: Callable[[str], None] | None = None):
         if version not in (1, 2):
@@ -66,20 +67,21 @@ class IfmOutput:
         for t in targets:
             host, port, v = parse_ifm_target(t, version)
             groups.setdefault(v, []).append(f"[{host}]:{port}" if ":" in host else f"{host}:{port}")
-        if not groups and not listen:
+        if not groups and listen is None:
             raise OutputError(f"{name}: no target and no phone mode; add a target such as 127.0.0.1:{PORT} or "
                               f"listen for receivers (--ifm listen, config outputs.ifm.listen {PORT})")
         self._push: list[tuple[int, UdpOutput]] = []
         self._sock: socket.socket | None = None
         self.subscribers = Subscribers(reply_port=reply_port)
-        self._status = OutputStatus(name=name, detail={"targets": [], "receivers": [], "listen": listen or None,
+        self._status = OutputStatus(name=name, detail={"targets": [], "receivers": [], "listen": listen,
                                                        "dropped": 0})
         try:
             for v, ts in sorted(groups.items()):
                 self._push.append((v, UdpOutput(name, ts, self._encoder(v))))
                 self._status.detail["targets"] += [f"{t}@v{v}" for t in ts]
-            if listen:
+            if listen is not None:
                 self._sock = self._bind(listen_host, listen)
+                self._status.detail["listen"] = self.listen_port
         except Exception:
             self.close()
             raise

@@ -195,4 +195,4 @@ def ifm_output(targets: Iterable[str | Sequence] | None = None, version: int = 1
     if targets is None:
         targets = [] if listen else [f"{IFM_DEFAULT[0]}:{IFM_DEFAULT[1]}"]
     texts = [t if isinstance(t, str) else f"{t[0]}:{t[1]}" for t in targets]
-    return IfmOutput(texts, version=version, listen=listen, name=name, **kw)
+    return IfmOutput(texts, version=version, listen=listen or None, name=name, **kw)
