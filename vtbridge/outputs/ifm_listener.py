@@ -82,6 +82,7 @@ class IfmOutput:
             if listen is not None:
                 self._sock = self._bind(listen_host, listen)
                 self._status.detail["listen"] = self.listen_port
+                self._log(f"iFacialMocap: phone mode, waiting for receivers' handshakes on UDP {self.listen_port}")
         except Exception:
             self.close()
             raise

@@ -146,6 +146,7 @@
       const d = o.detail || {};
       if (d.auth) bits.push("auth: " + d.auth);
       for (const [k, v] of Object.entries(d)) if (k !== "auth" && typeof v !== "object") bits.push(k + ": " + v);
+      if (Array.isArray(d.receivers) && d.receivers.length) bits.push("receivers: " + d.receivers.join(", "));
       if (o.last_error) bits.push("last error: " + o.last_error);
       const detail = item.querySelector(".detail");
       detail.textContent = bits.join(" · ");
