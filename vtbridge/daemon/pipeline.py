@@ -21,15 +21,15 @@ from vtbridge.annotate import annotate
 from vtbridge.daemon.control import Command, Snapshot
 from vtbridge.daemon.stats import OutputRates, snapshot_of
 from vtbridge.errors import SourceError, VtbridgeError
-from vtbridge.frames import FaceFrame, Frame, MappedFrame
-from vtbridge.mapping.compiler import Mapper
+from vtbridge.frames import FaceFrame, Frame
 from vtbridge.mapping.profile import list_profiles
 from vtbridge.mapping.watch import ProfileWatcher
 from vtbridge.outputs.base import Output
 from vtbridge.signal.calibration import (NO_CALIBRATION, CalibrationRecorder, apply_calibration, load_calibration,
                                          save_calibration)
 from vtbridge.signal.smoothing import FaceSmoother, FilterConfig
-from vtbridge.signal.view import DEFAULT_VIEW, FOLLOW, VIEWS, apply_view, resolve_view
+from vtbridge.daemon.view_mapping import ViewMappers
+from vtbridge.signal.view import DEFAULT_VIEW, FOLLOW, VIEWS, resolve_view
 from vtbridge.sources import CameraRequest, Source, open_source
 from vtbridge.timing import StageTimes
 from vtbridge.tracking.landmarker import Tracker, TrackerOptions
@@ -160,7 +160,7 @@ class Pipeline:
         self._profile_names: tuple[float, tuple[str, ...]] = (0.0, ())
         self._reopen = False  # set by a set_camera command: close the source, open the new one
         self.view = options.view
-        self._mappers: dict[tuple[str, str], tuple[object, Mapper]] = {}
+        self._view_mappers = ViewMappers(self._watchers)
 
     # ---- Controller seam -------------------------------------------------------------------------------------
     def snapshot(self) -> Snapshot:
@@ -277,15 +277,7 @@ class Pipeline:
         with clock.time("map"):
             for watcher in self._watchers.values():
                 watcher.poll()
-            viewed = {view: apply_view(face, view) for view in VIEWS}  # the avatar's motion per view
-            mapped: dict[tuple[str, str], MappedFrame] = {}
-
-            def mapping(profile: str, view: str) -> MappedFrame:
-                key = (profile, view)
-                if key not in mapped:
-                    mapped[key] = self._mapper(profile, view).process(viewed[view])
-                return mapped[key]
-
+            mapping = self._view_mappers.for_frame(face)
             main = mapping(self.main_profile, self.view)
             wanted = [(b, mapping(b.profile, self.view_of(b))) for b in self.bindings
                       if b.enabled and b.output is not None]
@@ -379,7 +371,7 @@ class Pipeline:
             used = {b.profile for b in self.bindings} | {self.main_profile}
             for name in [n for n in self._watchers if n not in used]:  # stop mapping profiles nobody reads
                 del self._watchers[name]
-            self._mappers = {k: m for k, m in self._mappers.items() if k[0] in used}
+            self._view_mappers.keep_only(used)
             self._changed(cmd)
         elif cmd.kind == "set_camera":
             self.options = replace(self.options, source=str(cmd.arg))
@@ -403,15 +395,6 @@ class Pipeline:
     def _changed(self, cmd: Command) -> None:
         if self.on_change is not None:
             self.on_change(cmd)
-
-    def _mapper(self, profile: str, view: str) -> Mapper:
-        """One mapper per (profile, view): mappers smooth per output, so two views must not share one. A new one
-        is made when the watcher loaded a new version of the profile."""
-        current = self._watchers[profile].current
-        made = self._mappers.get((profile, view))
-        if made is None or made[0] is not current:
-            made = self._mappers[(profile, view)] = (current, current.mapper())
-        return made[1]
 
     def view_of(self, binding: Binding) -> str:
         """The view an output follows: its own setting, or the pipeline's."""
