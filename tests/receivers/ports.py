@@ -210,11 +210,42 @@ class Tha3Receiver:
         self.sock.close()
 
 
+# ---- VRCFaceTracking iFacialMocap module (kusomaigo/VRC_iFacialMocap, src/iFacialMocapServer.cs) -------------------
+def vrcft_parse(text: str) -> dict:
+    """Its ReadData: split at '|' and drop the FIRST and the last item ([1..^1]); an item with '&' is name&int
+    (v2 only), "=head#", "rightEye#", "leftEye#" give numbers; anything else is "Data cropped"."""
+    out: dict = {"blends": {}}
+    for item in text.split("|")[1:-1]:
+        if "&" in item:
+            name, value = item.split("&")
+            out["blends"][name] = int(value)
+        elif "#" in item:
+            key, nums = item.split("#")
+            out[key] = [float(x) for x in nums.split(",")]
+    return out
+
+
+class VrcftReceiver(Tha3Receiver):
+    """Asks with the v2 handshake from a separate client socket and listens on its own port, as the module does."""
+
+    def connect(self, tracker: tuple[str, int]) -> None:
+        with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as asker:
+            asker.bind((self.address[0], 0))
+            asker.sendto(self.handshake, tracker)
+
+    def receive(self) -> str:
+        data, _ = self.sock.recvfrom(65535)
+        text = data.decode("ascii")
+        self.pose = vrcft_parse(text)
+        return text
+
+
 # ---- EVMC4U (gpsnmeajp/EasyVirtualMotionCaptureForUnity), the reference VMC receiver --------------------------------
 @dataclass
 class Evmc4uAvatar:
-    """What EVMC4U does with VMC messages: Bone/Pos sets the bone's local rotation as sent (x, y, z, w); Blend/Val
-    collects name -> value (names case-sensitive) and Apply hands them to the model."""
+    """What EVMC4U (ExternalReceiver.cs) does with VMC messages: Bone/Pos caches the rotation (x, y, z, w) and
+    assigns it to the bone's localRotation, eye bones unfiltered; Blend/Val collects name -> value (EVMC4U lowers
+    the name before matching the model's clips; kept as sent here) and Apply hands them to the model."""
 
     bones: dict[str, tuple] = field(default_factory=dict)
     pending: dict[str, float] = field(default_factory=dict)

@@ -1,8 +1,9 @@
-"""Phone mode over real UDP on loopback: two receivers, each a port of a real one (VMagicMirror parses v1 only,
-THA3 v2 only), send their handshakes; vtbridge streams to each in its version and each reads every blendshape.
+"""Phone mode over real UDP on loopback: three receivers, each a port of a real one (VMagicMirror parses v1 only,
+THA3 and VRCFaceTracking's iFacialMocap module v2 only), send their handshakes; vtbridge streams to each in its
+version and each reads every blendshape.
 
-The protocol answers to the requester's port 49983; here that port is an ephemeral one both receivers share on
-two loopback addresses (127.0.0.1 and 127.0.0.2), given to the output as its reply port.
+The protocol answers to the requester's port 49983; here that port is an ephemeral one the receivers share on
+three loopback addresses (127.0.0.1-3), given to the output as its reply port.
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ import socket
 import pytest
 
 from tests.receivers.ports import THA3_BLENDSHAPE_NAMES, Tha3Receiver, VMagicMirrorFace, VMagicMirrorReceiver, \
-    vmagicmirror_parse
+    VrcftReceiver, vmagicmirror_parse
 from tests.tracked import tracked
 from vtbridge.mapping.profile import load_profile
 from vtbridge.outputs.ifm_listener import IfmOutput
@@ -22,17 +23,22 @@ from vtbridge.signal.view import apply_view
 IFM_NAMES = {ifm_name(n) for n in THA3_BLENDSHAPE_NAMES}
 
 
-def _pair():
-    """A VMagicMirror port on 127.0.0.1:P and a THA3 port on 127.0.0.2:P (same P, as both would use 49983)."""
+def _trio():
+    """Ports of VMagicMirror on 127.0.0.1:P, THA3 on 127.0.0.2:P and VRCFaceTracking's module on 127.0.0.3:P (the
+    same P, as all would use 49983)."""
     for _ in range(20):
         vmm = VMagicMirrorReceiver("127.0.0.1", 0)
+        made = [vmm]
         try:
-            return vmm, Tha3Receiver("127.0.0.2", vmm.address[1])
+            made.append(Tha3Receiver("127.0.0.2", vmm.address[1]))
+            made.append(VrcftReceiver("127.0.0.3", vmm.address[1]))
+            return made
         except OSError as err:
-            vmm.close()
+            for r in made:
+                r.close()
             if err.errno not in (98, 10048):  # EADDRINUSE: try another P
-                pytest.skip(f"127.0.0.2 is not usable here ({err})")
-    pytest.skip("no port free on both loopback addresses")
+                pytest.skip(f"127.0.0.2/3 are not usable here ({err})")
+    pytest.skip("no port free on all three loopback addresses")
 
 
 def _percent(v: float) -> int:
@@ -58,24 +64,25 @@ def _frames(n: int):
 
 
 def test_each_receiver_gets_every_blendshape_in_the_version_it_asked_for():
-    vmm, tha = _pair()
+    vmm, tha, vrcft = _trio()
     frames = _frames(30)
     try:
         with IfmOutput([], listen=0, listen_host="127.0.0.1", reply_port=vmm.address[1]) as out:
             tracker = ("127.0.0.1", out.listen_port)
-            vmm.connect(tracker)
-            tha.connect(tracker)
+            for r in (vmm, tha, vrcft):
+                r.connect(tracker)
             out.send(frames[0])  # drains the handshakes, then streams
             for _ in range(3):
-                if len(out.subscribers.all) == 2:
+                if len(out.subscribers.all) == 3:
                     break
                 out.send(frames[0])
             subs = {s.host: s.version for s in out.subscribers.all}
-            assert subs == {"127.0.0.1": 1, "127.0.0.2": 2}
-            _drain(vmm.sock, tha.sock)
+            assert subs == {"127.0.0.1": 1, "127.0.0.2": 2, "127.0.0.3": 2}
+            _drain(vmm.sock, tha.sock, vrcft.sock)
             for frame in frames[1:]:
                 out.send(frame)
-                v1, v2 = vmm.receive(), tha.receive()
+                v1, v2, v2b = vmm.receive(), tha.receive(), vrcft.receive()
+                assert v2b == v2
                 sent = {ifm_name(n): v for n, v in zip(frame.names, frame.values.tolist())}
                 assert v1.startswith("trackingStatus-") and "&" not in v1
                 assert v2.startswith("trackingStatus&") and "-" not in v2.split("=")[0]
@@ -87,12 +94,16 @@ def test_each_receiver_gets_every_blendshape_in_the_version_it_asked_for():
                 assert set(k for k in tha.pose if k in THA3_BLENDSHAPE_NAMES) == set(THA3_BLENDSHAPE_NAMES)
                 assert all(abs(tha.pose[arkit_name(k)] - _percent(sent[k]) / 100) < 1e-9 for k in sent)
                 assert len(tha.pose["head"]) == 6 and vmm.face.head_euler is not None
+                # the VRCFaceTracking module drops the first item: our first is trackingStatus, so no blendshape
+                assert set(vrcft.pose["blends"]) == IFM_NAMES and len(vrcft.pose["=head"]) == 6
+                assert all(vrcft.pose["blends"][k] == _percent(sent[k]) for k in sent)
             st = out.status()
             assert st.state == "ok" and sorted(st.detail["receivers"]) == [
-                f"127.0.0.1:{vmm.address[1]} v1", f"127.0.0.2:{vmm.address[1]} v2"]
+                f"127.0.0.1:{vmm.address[1]} v1", f"127.0.0.2:{vmm.address[1]} v2",
+                f"127.0.0.3:{vmm.address[1]} v2"]
     finally:
-        vmm.close()
-        tha.close()
+        for r in (vmm, tha, vrcft):
+            r.close()
 
 
 def test_a_version_mismatch_drops_every_expression_in_the_receiver():

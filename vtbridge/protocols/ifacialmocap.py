@@ -6,7 +6,8 @@ One datagram per frame, ASCII text::
     trackingStatus-1|eyeBlink_L-37|...|jawOpen-12|=head#X,Y,Z,px,py,pz|rightEye#X,Y,Z|leftEye#X,Y,Z|
 
 v1 separates each name from its integer value with ``-``; v2 (the app's ``sendDataVersion=v2`` mode) uses ``&``,
-everything else is the same. Values are integers 0..100. Names are ARKit camelCase with ``_L``/``_R`` instead of a
+everything else is the same. ``trackingStatus`` comes first on purpose: VRCFaceTracking's iFacialMocap module skips
+the first item of every datagram (``docs/receivers.md``). Values are integers 0..100. Names are ARKit camelCase with ``_L``/``_R`` instead of a
 trailing ``Left``/``Right`` (``mouthLeft``/``jawLeft`` keep theirs: they are directions, not sides).
 
 The frame is the avatar's own motion (the mirror/camera ``view`` is applied before, ``vtbridge.signal.view``), and
