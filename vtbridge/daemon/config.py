@@ -138,10 +138,12 @@ def _build(base, data, where: str, prefix: str = ""):
 
 def from_dict(data: dict, where: str = FILE_NAME) -> Config:
     """Validate a (possibly partial) nested dict; missing keys take their defaults. ``where`` names the source.
-    Keys of earlier versions are migrated first (``config_schema.migrate_legacy``; each change is logged)."""
+    Keys of earlier versions are migrated first (``config_schema.migrate_legacy``; each change is logged, except
+    in the backup file, which is only read as a fallback)."""
     data, notes = migrate_legacy(data, where)
-    for note in notes:
-        log.warning(note)
+    if not str(where).endswith(".bak"):
+        for note in notes:
+            log.warning(note)
     return _build(DEFAULT, data, where)
 
 
@@ -270,7 +272,8 @@ def _set_value(dotted: str, value, path: Path | None) -> Config:
     path = Path(path) if path else config_path()
     check_key(dotted)
     data = read_raw(path)
-    from_dict(data, str(path))  # the existing file must be valid before we add to it
+    from_dict(data, str(path))  # the existing file must be valid before we add to it (old keys noted once here)
+    data, _ = migrate_legacy(data, str(path))  # ...and it is written back with today's keys
     _set_nested(data, dotted, value)
     config = from_dict(data, str(path))
     save(config, path)
