@@ -240,6 +240,21 @@ class VrcftReceiver(Tha3Receiver):
         return text
 
 
+# ---- ExpressionAppBridge (DrBomb/ExpressionAppBridge, ExpressionAppBridge/mediapipe/mediapipe.py) -------------------
+def expressionappbridge_name(mediapipe_name: str) -> str:
+    """Its MediaPipe -> iFacialMocap name table, as a rule: every ...Left becomes ..._R and ...Right ..._L, and the
+    direction shapes swap (jawLeft -> jawRight, mouthLeft -> mouthRight); other names stay. (Its comment: "The
+    mediapipe parameters seem to be mirrored so Left and Right are mapped opposite"; tuned against VSeeFace.)"""
+    if mediapipe_name in ("jawLeft", "jawRight", "mouthLeft", "mouthRight"):
+        return mediapipe_name.replace("Left", "#").replace("Right", "Left").replace("#", "Right")
+    if mediapipe_name.endswith("Left"):
+        return mediapipe_name[:-4] + "_R"
+    if mediapipe_name.endswith("Right"):
+        return mediapipe_name[:-5] + "_L"
+    return mediapipe_name
+
+
+
 # ---- EVMC4U (gpsnmeajp/EasyVirtualMotionCaptureForUnity), the reference VMC receiver --------------------------------
 @dataclass
 class Evmc4uAvatar:

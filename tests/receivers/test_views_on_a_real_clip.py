@@ -14,10 +14,10 @@ import pytest
 from pythonosc.osc_bundle import OscBundle
 
 from tests.receivers import reference as ref
-from tests.receivers.ports import Evmc4uAvatar, VMagicMirrorFace, vmagicmirror_parse
+from tests.receivers.ports import Evmc4uAvatar, VMagicMirrorFace, expressionappbridge_name, vmagicmirror_parse
 from tests.tracked import tracked
 from vtbridge.mapping.profile import load_profile
-from vtbridge.protocols.ifacialmocap import build_ifm_datagram
+from vtbridge.protocols.ifacialmocap import build_ifm_datagram, parse_ifm_datagram
 from vtbridge.protocols.vmc import VmcEncoder, VmcOptions
 from vtbridge.signal.view import apply_view
 
@@ -104,6 +104,24 @@ def test_ifacialmocap_head_and_sides_in_vmagicmirror(clip, view):
     assert agreement(nose, np.array([r.nose_screen_x() for r in received])) == pytest.approx(want, abs=0.1)
     blinks = np.array([r.closed_eye_screen_side() for r in received])
     assert wink_agreement(side, size, blinks) == pytest.approx(want, abs=0.1)
+
+
+def test_ifacialmocap_sides_match_expressionappbridge_on_raw_mediapipe_scores(clip):
+    """ExpressionAppBridge turns MediaPipe's own scores into iFacialMocap names with its Left -> _R table, tuned
+    against VSeeFace and VNyan. Our default (mirror) view sends exactly those values under those names; the camera
+    view does not."""
+    faces = clip[0]
+    mapper = {view: load_profile("ifacialmocap").mapper() for view in ("mirror", "camera")}
+    differs = 0
+    for f in faces:
+        expected = {expressionappbridge_name(n): round(v * 100) for n, v in f.blendshape_dict().items()}
+        got = {view: parse_ifm_datagram(build_ifm_datagram(mapper[view].process(apply_view(f, view)), 1))
+               for view in mapper}
+        mirror = got["mirror"].blendshapes
+        assert set(mirror) == set(expected)
+        assert all(abs(mirror[k] - expected[k]) <= 1 for k in expected)  # rounding only
+        differs += any(abs(got["camera"].blendshapes[k] - expected[k]) > 10 for k in expected)
+    assert differs > len(faces) // 4  # the camera view really is the other way round
 
 
 @pytest.mark.parametrize("view", ["mirror", "camera"])
