@@ -58,3 +58,39 @@ def test_add_mode_sends_offsets_set_mode_absolute_values():
     rest, _ = injected(session("add", neutral_values(profile)), profile.mapper().process(neutral_face()))
     assert all(v == pytest.approx(0.0) for v in rest.values())  # the neutral face adds nothing
     assert np.isfinite(list(offsets.values())).all()
+
+
+def test_add_mode_offsets_reach_vts_over_the_websocket(emulator, output_factory):
+    """End to end through the real client and a websocket to the emulator: the same face sends absolute values in
+    `set` mode and offsets in `add` mode."""
+    import threading
+    import time
+
+    from tests.vts.conftest import wait_until
+
+    profile = load_profile("vtube-studio")
+    bs = neutral_blendshapes()
+    bs[ARKIT_INDEX["mouthSmileLeft"]] = bs[ARKIT_INDEX["mouthSmileRight"]] = 0.4
+    mapped = profile.mapper().process(FaceFrame(t=1.0, found=True, blendshapes=bs, head=HeadPose(yaw=-8.0, z=-50)))
+    out = output_factory(emulator.url, mode="add", neutral=neutral_values(profile))
+    stop = threading.Event()
+
+    def feed():
+        while not stop.is_set():
+            out.send(mapped)
+            time.sleep(0.01)
+
+    feeder = threading.Thread(target=feed, daemon=True)
+    feeder.start()
+    try:
+        assert wait_until(lambda: emulator.injections_snapshot(), 5.0), out.notices()
+    finally:
+        stop.set()
+        feeder.join(2)
+    got = emulator.injections_snapshot()[0]
+    assert got.mode == "add"
+    absolute = mapped.as_dict()
+    assert absolute["MouthSmile"] == pytest.approx(0.8) and absolute["FaceAngleX"] == pytest.approx(-8.0)
+    assert got.values["MouthSmile"] == pytest.approx(0.3, abs=1e-5)  # 0.8 - its 0.5 neutral
+    assert got.values["FaceAngleX"] == pytest.approx(-8.0, abs=1e-5)
+    assert got.values["EyeOpenLeft"] == pytest.approx(0.0, abs=1e-5)  # eyes open, as at rest
