@@ -29,6 +29,7 @@ from vtbridge.errors import SourceError
 from vtbridge.progress import Progress
 from vtbridge.signal.calibration import NO_CALIBRATION, apply_calibration
 from vtbridge.signal.smoothing import FaceSmoother
+from vtbridge.signal.view import DEFAULT_VIEW, apply_view
 from vtbridge.sources import open_source
 from vtbridge.timing import StageTimes
 from vtbridge.tracking.landmarker import Tracker
@@ -121,7 +122,7 @@ def run_bench(spec: str, *, frames: int | None = None, profile: str = "vseeface"
                         face = probe.join(face)
                 if mapper is not None:
                     with clock.time("map"):
-                        mapped = mapper.process(face)
+                        mapped = mapper.process(apply_view(face, DEFAULT_VIEW))  # as the live pipeline does
                     with clock.time("send"):
                         for s in senders:
                             s.send(mapped)

@@ -32,7 +32,7 @@ def cmd_track(args) -> int:
     source = open_source(args.source)
     cal = NO_CALIBRATION if args.no_calibration else load_calibration(source.name)
     summary = track(source, Path(args.out), preview=Path(args.preview) if args.preview else None,
-                    use_filter=not args.no_filter, mirror=args.mirror, calibration=cal, progress=not args.quiet)
+                    use_filter=not args.no_filter, mirror=args.flip_input, calibration=cal, progress=not args.quiet)
     pct = 100.0 * summary.faces / summary.frames
     print(f"{summary.frames} frames, face found in {summary.faces} ({pct:.1f}%) -> {args.out}"
           + (f", preview {args.preview}" if args.preview else ""), file=sys.stderr)
@@ -76,8 +76,8 @@ def cmd_calibrate(args) -> int:
 
     from vtbridge.daemon import config as cfg
 
-    mirror = args.mirror or cfg.load().mirror  # calibrate the way the daemon will track
-    path, cal = calibrate_source(args.source, duration=args.duration, mirror=mirror)
+    flip = args.flip_input or cfg.load().flip_input  # calibrate the way the daemon will track
+    path, cal = calibrate_source(args.source, duration=args.duration, mirror=flip)
     print(f"calibrated {cal.source} from {cal.samples} frames -> {path}")
     return 0
 
@@ -93,7 +93,8 @@ def build_parser() -> argparse.ArgumentParser:
     t.add_argument("--out", required=True, help="output .jsonl file (one JSON object per frame)")
     t.add_argument("--preview", help="also write an annotated video (landmarks, head axes, blendshape bars)")
     t.add_argument("--no-filter", action="store_true", help="raw tracker values (no One Euro smoothing)")
-    t.add_argument("--mirror", action="store_true", help="mirror the image first (selfie view)")
+    t.add_argument("--flip-input", "--mirror", dest="flip_input", action="store_true",
+                   help="flip the picture horizontally before tracking (a camera that delivers a mirrored image)")
     t.add_argument("--no-calibration", action="store_true", help="ignore the stored neutral-face calibration")
     t.add_argument("--quiet", action="store_true", help="no progress bar")
     t.set_defaults(func=cmd_track)
@@ -115,7 +116,8 @@ def build_parser() -> argparse.ArgumentParser:
     k = sub.add_parser("calibrate", help="capture your neutral face (~2 s) for a camera or file")
     k.add_argument("source", nargs="?", default="0")
     k.add_argument("--duration", type=float, default=2.0)
-    k.add_argument("--mirror", action="store_true", help="mirror the image (default: the config's `mirror`)")
+    k.add_argument("--flip-input", "--mirror", dest="flip_input", action="store_true",
+                   help="flip the picture before tracking (default: the config's `flip_input`)")
     k.set_defaults(func=cmd_calibrate)
 
     for module in ("vtbridge.run_command", "vtbridge.mapping.commands", "vtbridge.daemon.config_commands",

@@ -6,6 +6,7 @@ thing working: real tracking, real UDP packets to VSeeFace/VNyan's default ports
 
 from __future__ import annotations
 
+import argparse
 from pathlib import Path
 
 from vtbridge.errors import ConfigError
@@ -29,9 +30,13 @@ def register(subparsers) -> None:
     r.add_argument("--vmc", nargs="?", action="append", const="127.0.0.1:39539", metavar="HOST:PORT",
                    help="send VMC protocol (VSeeFace/VNyan/Warudo); repeat for several targets "
                         "(default target 127.0.0.1:39539)")
-    r.add_argument("--ifm", nargs="?", action="append", const="127.0.0.1:49983", metavar="HOST:PORT",
-                   help="send iFacialMocap UDP text (default target 127.0.0.1:49983)")
-    r.add_argument("--ifm-version", type=int, choices=(1, 2), default=None, help="iFacialMocap format version")
+    r.add_argument("--ifm", nargs="?", action="append", const="127.0.0.1:49983", metavar="HOST:PORT|listen[:PORT]",
+                   help="send iFacialMocap UDP text to HOST:PORT (default 127.0.0.1:49983; HOST:PORT@v2 for a v2 "
+                        "receiver), or with listen[:PORT] act like the phone app: stream to every receiver that "
+                        "sends the iFacialMocap handshake to UDP PORT (49983), in the version it asks for; repeat "
+                        "to combine")
+    r.add_argument("--ifm-version", type=int, choices=(1, 2), default=None,
+                   help="iFacialMocap text version for targets that name none (default 1)")
     r.add_argument("--vts", nargs="?", const="ws://localhost:8001", metavar="URL",
                    help="drive VTube Studio through its plugin API (default ws://localhost:8001; 'auto' discovers)")
     r.add_argument("--vts-profile", default="vtube-studio", help="mapping profile for VTube Studio")
@@ -41,7 +46,12 @@ def register(subparsers) -> None:
                    help="microphone lip sync from this microphone (`vtbridge mics`), or a WAV file replayed in real "
                         "time (config: audio.*)")
     r.add_argument("--no-mic", action="store_true", help="no microphone lip sync for this run")
-    r.add_argument("--mirror", action="store_true", default=None, help="mirror the camera image (selfie view)")
+    r.add_argument("--view", choices=("mirror", "camera"), default=None,
+                   help="how avatars follow you in every output: mirror (default; like your reflection, as VSeeFace "
+                        "and VTube Studio show it) or camera (side for side, as the camera sees you)")
+    r.add_argument("--flip-input", action="store_true", default=None,
+                   help="flip the camera picture before tracking (for a camera that delivers a mirrored image)")
+    r.add_argument("--mirror", action="store_true", default=None, help=argparse.SUPPRESS)
     r.add_argument("--no-filter", action="store_true", help="no One Euro smoothing")
     r.add_argument("--duration", type=float, default=None, metavar="S", help="stop after S seconds")
     r.add_argument("--no-loop", action="store_true", help="stop at the end of a video file")
@@ -72,7 +82,16 @@ def overrides_from_args(args) -> dict:
     if args.vmc:
         o["outputs.vmc.targets"] = list(args.vmc)
     if args.ifm:
-        o["outputs.ifm.targets"] = list(args.ifm)
+        listen = [a for a in args.ifm if a.strip().lower().startswith("listen")]
+        if listen:
+            from vtbridge.outputs.ifm_listener import parse_listen
+            from vtbridge.errors import OutputError
+
+            try:
+                o["outputs.ifm.listen"] = parse_listen(listen[-1])
+            except OutputError as err:
+                raise ConfigError(str(err)) from None
+        o["outputs.ifm.targets"] = [a for a in args.ifm if a not in listen]
     if args.ifm_version is not None:
         o["outputs.ifm.version"] = args.ifm_version
     if args.vts:
@@ -86,8 +105,14 @@ def overrides_from_args(args) -> dict:
         o["audio.source"] = args.mic
     if args.no_mic:
         o["audio.enabled"] = False
-    if args.mirror:
-        o["mirror"] = True
+    if args.mirror:  # the old flag: it flipped the picture, which made the VMC avatar a mirror; now that is `view`
+        print("note: --mirror is now --view mirror, the default; to flip the camera picture use --flip-input",
+              flush=True)
+        o["view"] = "mirror"
+    if args.view is not None:
+        o["view"] = args.view
+    if args.flip_input:
+        o["flip_input"] = True
     if args.no_filter:
         o["filter.enabled"] = False
     if args.no_tray:

@@ -50,7 +50,7 @@ def test_broken_file_is_one_config_error_with_line_and_column(case):
 @pytest.mark.parametrize("case", sorted(BROKEN))
 def test_commands_print_one_line_for_a_broken_file(case, capsys):
     write_bytes(cfg.config_path(), BROKEN[case][0])
-    for argv in (["config", "show"], ["config", "set", "mirror", "true"], ["config", "unset", "mirror"]):
+    for argv in (["config", "show"], ["config", "set", "tray", "false"], ["config", "unset", "tray"]):
         code = cli.main(argv)
         out, err = capsys.readouterr()
         assert code in (1, 2), argv
@@ -88,14 +88,14 @@ def test_vtbridge_run_starts_with_a_cp1252_config(isolated_home, tmp_path):
     assert proc.returncode == 0, proc.stdout + proc.stderr
     assert "Traceback" not in proc.stdout + proc.stderr
     assert "line 2 column 28" in proc.stdout and "using the backup" in proc.stdout
-    assert "vmc (arkit)" in proc.stdout
+    assert "vmc (arkit, " in proc.stdout
 
 
 def test_backup_keeps_the_previous_file_byte_for_byte():
     path = cfg.config_path()
     original = '{\n  "profile": "arkit",\n  "source": "C:\\\\Users\\\\José\\\\clip.mp4"\n}\n'.encode()
     write_bytes(path, original)
-    cfg.set_value("mirror", True)
+    cfg.set_value("flip_input", True)
     assert path.with_name("config.json.bak").read_bytes() == original
 
 
@@ -111,8 +111,8 @@ def test_stale_temp_files_are_removed_at_the_next_write():
     in_flight.write_text("{")
     unrelated = path.with_name("notes.tmp")
     unrelated.write_text("mine")
-    cfg.set_value("mirror", True)
-    cfg.set_value("mirror", False)  # the second write also writes the .bak
+    cfg.set_value("flip_input", True)
+    cfg.set_value("flip_input", False)  # the second write also writes the .bak
     assert not any(t.exists() for t in stale)
     assert in_flight.exists() and unrelated.exists()
     assert json.loads(path.read_text()) == {}

@@ -27,15 +27,15 @@ def test_missing_file_gives_defaults_and_path_is_in_user_config_dir(isolated_hom
 
 
 def test_partial_file_merges_with_defaults():
-    write(cfg.config_path(), {"outputs": {"vts": {"enabled": True, "rate": 30}}, "mirror": True})
+    write(cfg.config_path(), {"outputs": {"vts": {"enabled": True, "rate": 30}}, "flip_input": True})
     c = cfg.load()
     assert c.outputs.vts.enabled and c.outputs.vts.rate == 30.0 and isinstance(c.outputs.vts.rate, float)
-    assert c.mirror and c.outputs.vmc.enabled  # untouched keys keep their defaults
+    assert c.flip_input and c.outputs.vmc.enabled and c.view == "mirror"  # untouched keys keep their defaults
 
 
 def test_config_is_frozen():
     with pytest.raises(Exception):
-        cfg.DEFAULT.mirror = True  # type: ignore[misc]
+        cfg.DEFAULT.view = "camera"  # type: ignore[misc]
 
 
 @pytest.mark.parametrize("data, expected", [
@@ -85,20 +85,20 @@ def test_accepted_value_forms():
 
 def test_save_writes_only_changes_atomically_with_backup():
     path = cfg.config_path()
-    first = cfg.apply_overrides(cfg.DEFAULT, {"mirror": True})
+    first = cfg.apply_overrides(cfg.DEFAULT, {"flip_input": True})
     cfg.save(first)
-    assert json.loads(path.read_text()) == {"mirror": True}
+    assert json.loads(path.read_text()) == {"flip_input": True}
     assert not path.with_name("config.json.bak").exists()  # nothing to back up the first time
     second = cfg.apply_overrides(first, {"outputs.ifm.enabled": True})
     cfg.save(second)
-    assert json.loads(path.read_text()) == {"mirror": True, "outputs": {"ifm": {"enabled": True}}}
-    assert json.loads(path.with_name("config.json.bak").read_text()) == {"mirror": True}
+    assert json.loads(path.read_text()) == {"flip_input": True, "outputs": {"ifm": {"enabled": True}}}
+    assert json.loads(path.with_name("config.json.bak").read_text()) == {"flip_input": True}
     assert cfg.load() == second
     assert [p.name for p in path.parent.iterdir() if p.name.endswith(".tmp")] == []  # no temp files left
 
 
 def test_save_failure_leaves_the_old_file(monkeypatch):
-    cfg.save(cfg.apply_overrides(cfg.DEFAULT, {"mirror": True}))
+    cfg.save(cfg.apply_overrides(cfg.DEFAULT, {"flip_input": True}))
     before = cfg.config_path().read_text()
 
     def boom(*a, **k):

@@ -71,7 +71,7 @@ def test_the_daemon_starts_when_the_configured_profile_is_missing():
     path.write_text(json.dumps({"profile": "no-such-profile"}))  # e.g. the user deleted their profile file
     proc = run_daemon("--vmc", "127.0.0.1:9")
     assert proc.returncode == 0, proc.stdout + proc.stderr
-    assert "profile 'no-such-profile' cannot be used" in proc.stdout and "vmc (vseeface)" in proc.stdout
+    assert "profile 'no-such-profile' cannot be used" in proc.stdout and "vmc (vseeface, " in proc.stdout
     assert "Traceback" not in proc.stdout + proc.stderr
 
 

@@ -24,7 +24,8 @@ def labels(items):
 
 def test_top_level_menu():
     menu = build_menu(snap(), TrayView("http://127.0.0.1:1/?token=t", autostart=True))
-    assert labels(menu) == ["Pause tracking", "Outputs", "Profile: vseeface", "Camera", "Calibrate neutral face",
+    assert labels(menu) == ["Pause tracking", "Outputs", "Profile: vseeface", "Camera", "Avatar view: mirror",
+                            "Calibrate neutral face",
                             "-", "Open dashboard", "Start with system", "-", "Quit vtbridge"]
     assert menu[0].command == Command("pause")
     assert find(menu, "Calibrate").command == Command("calibrate") and find(menu, "Calibrate").enabled
@@ -33,6 +34,14 @@ def test_top_level_menu():
     quit_item = find(menu, "Quit")
     assert quit_item.command == Command("quit") and quit_item.action == "quit"
     assert sum(i.default for i in menu) == 1
+
+
+def test_avatar_view_shows_the_current_view_and_offers_both():
+    menu = build_menu(snap(view="camera"))
+    item = find(menu, "Avatar view")
+    assert item.label == "Avatar view: camera"
+    assert [(c.command, c.checked, c.radio) for c in item.children] == [
+        (Command("set_view", "mirror"), False, True), (Command("set_view", "camera"), True, True)]
 
 
 def test_paused_offers_resume_and_no_calibration():

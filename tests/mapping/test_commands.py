@@ -34,9 +34,9 @@ def test_validate_ok_and_failures(tmp_path, capsys):
 
 
 def test_validate_all_shipped(capsys):
-    names = ["vseeface", "vrm1", "arkit", "vtube-studio", "ifacialmocap"]
+    names = ["vseeface", "vrm1", "arkit", "arkit-camel", "vtube-studio", "ifacialmocap"]
     code, out, _ = run(["profiles", "validate", *names], capsys)
-    assert code == 0 and out.count("ok:") == 5
+    assert code == 0 and out.count("ok:") == 6
 
 
 def test_new_writes_child_and_refuses_overwrite(capsys):

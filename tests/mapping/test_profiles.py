@@ -15,7 +15,7 @@ from vtbridge.mapping.profile import ProfileError, benchmark_profile, list_profi
 
 from .helpers import face, values, write
 
-SHIPPED = ("vseeface", "vrm1", "arkit", "vtube-studio", "ifacialmocap")
+SHIPPED = ("vseeface", "vrm1", "arkit", "arkit-camel", "vtube-studio", "ifacialmocap")
 
 
 @pytest.mark.parametrize("name", SHIPPED)
@@ -78,18 +78,22 @@ def test_vtube_studio_ranges():
     extreme = values(p, face(head=HeadPose(yaw=80, pitch=-80, roll=170, x=50, y=50, z=10),
                               gaze=Gaze(90, 90, -90, -90), jawOpen=1, eyeWideLeft=1))
     assert abs(extreme["FaceAngleX"]) == 30 and abs(extreme["FaceAngleY"]) == 30
-    assert extreme["FaceAngleZ"] == 90 and abs(extreme["FacePositionX"]) == 10
+    assert abs(extreme["FaceAngleZ"]) == 90 and abs(extreme["FacePositionX"]) == 10
     assert extreme["MouthOpen"] == 1 and extreme["EyeOpenLeft"] == 1 and abs(extreme["EyeLeftX"]) == 1
     closed = values(p, face(eyeBlinkLeft=0.9))
     assert closed["EyeOpenLeft"] == 0 and closed["EyeOpenRight"] == 1
 
 
-def test_arkit_profile_passes_inputs_through_despite_same_names():
-    p = load_profile("arkit")
-    assert p.output_names == ARKIT_NAMES
+def test_arkit_profiles_pass_inputs_through_pascal_and_camel():
     f = face(eyeBlinkLeft=0.3, jawOpen=0.6)
-    assert values(p, f)["eyeBlinkLeft"] == pytest.approx(0.3)
-    np.testing.assert_allclose(p.mapper().process(f).values, f.blendshapes)
+    camel = load_profile("arkit-camel")
+    assert camel.output_names == ARKIT_NAMES  # outputs named like their inputs
+    assert values(camel, f)["eyeBlinkLeft"] == pytest.approx(0.3)
+    np.testing.assert_allclose(camel.mapper().process(f).values, f.blendshapes)
+    pascal = load_profile("arkit")
+    assert pascal.output_names == tuple(n[0].upper() + n[1:] for n in ARKIT_NAMES)
+    assert values(pascal, f)["EyeBlinkLeft"] == pytest.approx(0.3)
+    np.testing.assert_allclose(pascal.mapper().process(f).values, f.blendshapes)
 
 
 def test_input_wins_over_same_named_output_and_at_selects_output(tmp_path):

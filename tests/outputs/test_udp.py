@@ -97,7 +97,7 @@ def test_vmc_frames_arrive_from_an_ephemeral_port(receiver):
             got.extend(m for m in OscBundle(data))
     vals = [m.params[0] for m in got if m.address == "/VMC/Ext/Blend/Val"]
     assert vals == list(frame.names)
-    assert got[-3].address == "/VMC/Ext/Blend/Apply"
+    assert got[-1].address == "/VMC/Ext/Blend/Apply"  # the last message of the last datagram
 
 
 def test_every_target_gets_the_frame(receiver):
@@ -244,10 +244,10 @@ def test_oscdump_reads_vmc_datagrams():
     assert fields[0][:3] == ["/VMC/Ext/Root/Pos", "sfffffff", '"root"']
     assert [f[:3] for f in fields[1:5]] == [["/VMC/Ext/Bone/Pos", "sfffffff", f'"{b}"']
                                             for b in ("Neck", "Head", "LeftEye", "RightEye")]
-    blends = fields[5:5 + 64]
+    assert fields[5] == ["/VMC/Ext/OK", "iiii", "1", "3", "0", "1"]
+    assert fields[6][:2] == ["/VMC/Ext/T", "f"] and float(fields[6][2]) == 0.0  # seconds since the stream began
+    blends = fields[7:7 + 64]
     assert all(f[1] == "sf" for f in blends)
     assert [f[2].strip('"') for f in blends] == list(names)
     assert [float(f[3]) for f in blends] == pytest.approx(values.tolist(), abs=1e-6)
-    assert fields[-3][0] == "/VMC/Ext/Blend/Apply" and fields[-3][1:] in ([""], [])
-    assert fields[-2] == ["/VMC/Ext/OK", "iiii", "1", "3", "0", "1"]
-    assert fields[-1][:2] == ["/VMC/Ext/T", "f"] and float(fields[-1][2]) == 3.5
+    assert fields[-1][0] == "/VMC/Ext/Blend/Apply" and fields[-1][1:] in ([""], [])

@@ -61,14 +61,28 @@ def test_head_and_eye_signs():
     assert pkt.right_eye == pytest.approx((6.0, 4.0, 0.0)) and pkt.left_eye == pytest.approx((6.0, -4.0, 0.0))
 
 
-def test_mirror_reflects_sides_and_horizontal_signs():
-    head = HeadPose(yaw=20.0, pitch=10.0, roll=5.0, x=3.0)
-    gaze = Gaze(left_yaw=-4.0, right_yaw=7.0)
-    frame = mapped(("eyeBlink_L", "mouthLeft", "jawOpen"), [0.1, 0.2, 0.3], head=head, gaze=gaze)
-    pkt = parse_ifm_datagram(build_ifm_datagram(frame, 1, mirror=True))
-    assert pkt.blendshapes == {"eyeBlink_R": 10, "mouthRight": 20, "jawOpen": 30}
-    assert pkt.head[:4] == pytest.approx((-10.0, -20.0, -5.0, -0.03))
-    assert pkt.left_eye[1] == pytest.approx(-7.0) and pkt.right_eye[1] == pytest.approx(4.0)
+def test_mirror_view_is_what_receivers_expect_relative_to_camera_view():
+    """Issue #9 point 2: relative to the camera view, receivers expect head Y and Z and px negated, every _L/_R
+    swapped, mouthLeft/Right and jawLeft/Right swapped and the eye blocks swapped (the mirror view)."""
+    from vtbridge.frames import ARKIT_INDEX, FaceFrame, neutral_blendshapes
+    from vtbridge.mapping.profile import load_profile
+    from vtbridge.signal.view import apply_view
+
+    bs = neutral_blendshapes()
+    for name, v in (("eyeBlinkLeft", 0.1), ("mouthLeft", 0.2), ("jawRight", 0.4), ("jawOpen", 0.3)):
+        bs[ARKIT_INDEX[name]] = v
+    face = FaceFrame(t=0.0, found=True, blendshapes=bs, head=HeadPose(yaw=20.0, pitch=10.0, roll=5.0, x=3.0),
+                     gaze=Gaze(left_yaw=-4.0, left_pitch=2.0, right_yaw=7.0, right_pitch=-1.0))
+    mapper = load_profile("ifacialmocap").mapper
+    cam = parse_ifm_datagram(build_ifm_datagram(mapper().process(apply_view(face, "camera")), 1))
+    mir = parse_ifm_datagram(build_ifm_datagram(mapper().process(apply_view(face, "mirror")), 1))
+    assert cam.blendshapes["eyeBlink_L"] == 10 and cam.blendshapes["mouthLeft"] == 20
+    swapped = {n.replace("_L", "_X").replace("_R", "_L").replace("_X", "_R").replace("Left", "Tmp")
+               .replace("Right", "Left").replace("Tmp", "Right"): v for n, v in cam.blendshapes.items()}
+    assert mir.blendshapes == swapped and mir.blendshapes["jawLeft"] == 40
+    assert mir.head == pytest.approx((cam.head[0], -cam.head[1], -cam.head[2], -cam.head[3], *cam.head[4:]))
+    assert mir.right_eye == pytest.approx((cam.left_eye[0], -cam.left_eye[1], 0.0))
+    assert mir.left_eye == pytest.approx((cam.right_eye[0], -cam.right_eye[1], 0.0))
 
 
 def test_bad_version_and_parser_errors():

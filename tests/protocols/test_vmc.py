@@ -65,14 +65,13 @@ def test_camera_quaternion_matches_pose_module(ypr):
     assert _same_rotation(vmc.camera_quaternion(*ypr), euler_to_quaternion(*ypr), 1e-12)
 
 
-@pytest.mark.parametrize("mirror", [False, True])
 @pytest.mark.parametrize("ypr", [(25.0, 10.0, -7.0), (-40.0, -15.0, 12.0), (5.0, 30.0, 0.0)])
-def test_head_round_trip_after_undoing_conversion(ypr, mirror):
+def test_head_round_trip_after_undoing_conversion(ypr):
     frame = mapped(head=HeadPose(*ypr))
-    bones = _bones(build_vmc_datagrams(frame, options=VmcOptions(mirror=mirror)))
+    bones = _bones(build_vmc_datagrams(frame))
     neck, head = bones["Neck"][1], bones["Head"][1]
     total = vmc.qmul(neck, head)  # Head is local to Neck
-    back = quaternion_to_euler(vmc.from_unity(total, mirror))
+    back = quaternion_to_euler(vmc.from_unity(total))
     assert back == pytest.approx(ypr, abs=1e-3)
 
 
@@ -86,15 +85,16 @@ def test_yaw_turns_avatar_to_its_own_left():
     assert vmc.qrotate(total, (0, 0, 1))[0] == pytest.approx(-math.sin(math.radians(30)), abs=1e-6)
 
 
-def test_mirror_turns_avatar_to_its_own_right():
-    bones = _bones(build_vmc_datagrams(mapped(head=HeadPose(yaw=30.0)), options=VmcOptions(mirror=True)))
+def test_mirror_view_turns_avatar_to_its_own_right():
+    from vtbridge.signal.view import mirror_head
+
+    bones = _bones(build_vmc_datagrams(mapped(head=mirror_head(HeadPose(yaw=30.0)))))
     total = vmc.qmul(bones["Neck"][1], bones["Head"][1])
     assert vmc.qrotate(total, (0, 0, 1))[0] == pytest.approx(math.sin(math.radians(30)), abs=1e-6)
 
 
-@pytest.mark.parametrize("mirror", [False, True])
-def test_pitch_up_looks_up(mirror):
-    bones = _bones(build_vmc_datagrams(mapped(head=HeadPose(pitch=20.0)), options=VmcOptions(mirror=mirror)))
+def test_pitch_up_looks_up():
+    bones = _bones(build_vmc_datagrams(mapped(head=HeadPose(pitch=20.0))))
     fx, fy, fz = vmc.qrotate(vmc.qmul(bones["Neck"][1], bones["Head"][1]), (0, 0, 1))
     assert fy == pytest.approx(math.sin(math.radians(20)), abs=1e-6) and abs(fx) < 1e-6
 
@@ -117,15 +117,38 @@ def test_neck_takes_its_documented_share():
 
 def test_eyes_follow_each_eye_gaze():
     gaze = Gaze(left_yaw=12.0, left_pitch=0.0, right_yaw=-6.0, right_pitch=8.0)
-    bones = _bones(build_vmc_datagrams(mapped(gaze=gaze)))
+    opts = VmcOptions(eye_limit=90.0, eye_range=90.0)  # unscaled, to check the directions
+    bones = _bones(build_vmc_datagrams(mapped(gaze=gaze), options=opts))
     lx = vmc.qrotate(bones["LeftEye"][1], (0, 0, 1))
     rx = vmc.qrotate(bones["RightEye"][1], (0, 0, 1))
     assert lx[0] == pytest.approx(-math.sin(math.radians(12)), abs=1e-6)  # toward avatar's own left
     assert rx[0] == pytest.approx(math.sin(math.radians(6)) * math.cos(math.radians(8)), abs=1e-6)
     assert rx[1] == pytest.approx(math.sin(math.radians(8)), abs=1e-6)  # up
-    # Mirror: the avatar's LeftEye is driven by the subject's right eye, reflected.
-    mb = _bones(build_vmc_datagrams(mapped(gaze=gaze), options=VmcOptions(mirror=True)))
+    # Mirror view: the avatar's LeftEye is driven by the subject's right eye, reflected.
+    from vtbridge.signal.view import mirror_gaze
+
+    mb = _bones(build_vmc_datagrams(mapped(gaze=mirror_gaze(gaze)), options=opts))
     assert vmc.qrotate(mb["LeftEye"][1], (0, 0, 1))[0] == pytest.approx(-rx[0], abs=1e-6)
+
+
+def _eye_angle(q) -> float:
+    return math.degrees(2 * math.atan2(math.sqrt(q[0] ** 2 + q[1] ** 2 + q[2] ** 2), abs(q[3])))
+
+
+@pytest.mark.parametrize("limit,rng", [(10.0, 30.0), (6.0, 20.0), (15.0, 45.0)])
+def test_eye_bones_scale_linearly_and_never_pass_the_limit(limit, rng):
+    """The raw gaze reaches about 29 degrees; EVMC4U writes eye bones straight to the model, so they are scaled
+    onto UniVRM's default LookAt range (10 degrees) and limited there, per axis."""
+    opts = VmcOptions(eye_limit=limit, eye_range=rng)
+    for yaw, pitch in [(29.0, 0.0), (-29.0, 24.0), (200.0, -200.0), (rng / 2, 0.0), (float("nan"), 3.0)]:
+        bones = _bones(build_vmc_datagrams(mapped(gaze=Gaze(yaw, pitch, -yaw, pitch)), options=opts))
+        for eye in ("LeftEye", "RightEye"):
+            yaw_out, pitch_out, _ = quaternion_to_euler(vmc.from_unity(bones[eye][1]))
+            assert abs(yaw_out) <= limit + 1e-3 and abs(pitch_out) <= limit + 1e-3
+    half = _bones(build_vmc_datagrams(mapped(gaze=Gaze(rng / 2, 0.0, rng / 2, 0.0)), options=opts))
+    assert _eye_angle(half["LeftEye"][1]) == pytest.approx(limit / 2, abs=1e-3)  # linear below the limit
+    default = _bones(build_vmc_datagrams(mapped(gaze=Gaze(29.0, 0.0, 29.0, 0.0))))
+    assert _eye_angle(default["LeftEye"][1]) == pytest.approx(29.0 / 3.0, abs=1e-3)  # 30 deg of gaze -> 10 deg
 
 
 def test_bone_positions_are_the_configured_offsets():
@@ -150,7 +173,7 @@ def test_type_tags_exact_and_order():
     addrs = [a for a, _, _ in msgs]
     assert addrs[:5] == ["/VMC/Ext/Root/Pos"] + ["/VMC/Ext/Bone/Pos"] * 4
     assert [p[0] for a, _, p in msgs if a == "/VMC/Ext/Bone/Pos"] == ["Neck", "Head", "LeftEye", "RightEye"]
-    assert addrs[-3:] == ["/VMC/Ext/Blend/Apply", "/VMC/Ext/OK", "/VMC/Ext/T"]
+    assert addrs[5:7] == ["/VMC/Ext/OK", "/VMC/Ext/T"] and addrs[-1] == "/VMC/Ext/Blend/Apply"
 
 
 def test_blend_values_are_the_profile_outputs_as_float32():
@@ -166,7 +189,7 @@ def test_ok_and_time():
     assert ok(mapped(found=True)) == [1, 3, 0, 1]
     assert ok(mapped(found=False)) == [1, 3, 0, 0]
     t = [p for a, _, p in _all(build_vmc_datagrams(mapped(t=12.5))) if a == "/VMC/Ext/T"][0]
-    assert t == [12.5]
+    assert t == [0.0]  # the first frame of a stream
 
 
 @pytest.mark.parametrize("n", [64, 200])
@@ -192,14 +215,20 @@ def test_smaller_limit_is_respected():
 def test_plain_messages_mode():
     datagrams = build_vmc_datagrams(mapped(ARKIT_NAMES[:5]), options=VmcOptions(bundled=False))
     assert not any(d.startswith(b"#bundle") for d in datagrams)
-    assert len(datagrams) == 1 + 4 + 5 + 3
-    assert [OscMessage(d).address for d in datagrams][-3:] == ["/VMC/Ext/Blend/Apply", "/VMC/Ext/OK", "/VMC/Ext/T"]
+    assert len(datagrams) == 1 + 4 + 2 + 5 + 1
+    assert [OscMessage(d).address for d in datagrams][5:7] == ["/VMC/Ext/OK", "/VMC/Ext/T"]
+    assert OscMessage(datagrams[-1]).address == "/VMC/Ext/Blend/Apply"
 
 
-def test_mirror_swaps_blendshape_sides():
-    names = ("eyeBlinkLeft", "Blink_R", "jawOpen")
-    msgs = _all(build_vmc_datagrams(mapped(names), options=VmcOptions(mirror=True)))
-    assert [p[0] for a, _, p in msgs if a == "/VMC/Ext/Blend/Val"] == ["eyeBlinkRight", "Blink_L", "jawOpen"]
+def test_time_counts_from_the_stream_start_in_float32():
+    """/VMC/Ext/T is float32: time.monotonic() after days of uptime would lose sub-millisecond steps."""
+    enc = VmcEncoder()
+    t0 = 3_000_000.0  # about 35 days of monotonic clock
+    times = []
+    for i in range(3):
+        msgs = _all(enc.encode(mapped(t=t0 + i / 60)))
+        times += [p[0] for a, _, p in msgs if a == "/VMC/Ext/T"]
+    assert times == pytest.approx([0.0, 1 / 60, 2 / 60], abs=1e-6)
 
 
 def test_without_eyes_only_neck_and_head():

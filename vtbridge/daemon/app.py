@@ -45,6 +45,7 @@ def build_bindings(config: cfg.Config, vts_profile: str) -> list[Binding]:
     """Every output the tray can toggle. UDP senders are cheap and made now; the VTube Studio client connects (and
     may ask the user for approval), so it is only made once it is enabled."""
     from vtbridge.outputs.udp import ifm_output, vmc_output
+    from vtbridge.protocols.vts_offsets import neutral_values
 
     o = config.outputs
 
@@ -55,14 +56,19 @@ def build_bindings(config: cfg.Config, vts_profile: str) -> list[Binding]:
         # custom parameters get the range the profile clamps them to (default: the value nearest 0)
         ranges = {name: (lo, hi, min(max(0.0, lo), hi))
                   for name, (lo, hi) in load_profile(vts_profile).output_ranges().items()}
-        return VtsOutput(o.vts.url, rate=o.vts.rate, mode=o.vts.mode, custom_ranges=ranges)
+        neutral = neutral_values(load_profile(vts_profile)) if o.vts.mode == "add" else None
+        return VtsOutput(o.vts.url, rate=o.vts.rate, mode=o.vts.mode, custom_ranges=ranges, neutral=neutral)
+
+    def make_vmc():
+        return vmc_output(list(o.vmc.targets), eye_limit=o.vmc.eye_limit, eye_range=o.vmc.eye_range)
+
+    def make_ifm():
+        return ifm_output(list(o.ifm.targets), o.ifm.version, name="ifm", listen=o.ifm.listen, log=_say)
 
     return [
-        Binding("vmc", config.profile, o.vmc.enabled, factory=lambda: vmc_output(list(o.vmc.targets)),
-                follows_main=True),
-        Binding("ifm", "ifacialmocap", o.ifm.enabled,
-                factory=lambda: ifm_output(list(o.ifm.targets), o.ifm.version, name="ifm")),
-        Binding("vts", vts_profile, o.vts.enabled, factory=make_vts),
+        Binding("vmc", config.profile, o.vmc.enabled, factory=make_vmc, follows_main=True, view=o.vmc.view),
+        Binding("ifm", "ifacialmocap", o.ifm.enabled, factory=make_ifm, view=o.ifm.view),
+        Binding("vts", vts_profile, o.vts.enabled, factory=make_vts, view=o.vts.view),
     ]
 
 
@@ -112,7 +118,8 @@ def run_app(config: cfg.Config, options: AppOptions = AppOptions()) -> int:
             b.profile = usable_profile(b.profile, _say)
         cam = config.camera
         pipeline_options = PipelineOptions(
-            source=config.source, loop=options.loop, mirror=config.mirror, filter=cfg.filter_config(config),
+            source=config.source, loop=options.loop, flip_input=config.flip_input, view=config.view,
+            filter=cfg.filter_config(config),
             duration=options.duration, status_interval=options.status_interval,
             camera=CameraRequest(width=cam.width or None, height=cam.height or None, fps=cam.fps or None))
         from vtbridge.daemon.voice_control import build_voice
@@ -126,7 +133,8 @@ def run_app(config: cfg.Config, options: AppOptions = AppOptions()) -> int:
         if config.dashboard.enabled:
             dashboard, url = _start_dashboard(pipeline, config.dashboard.port)
             lock.set_dashboard_url(url)
-        enabled = ", ".join(f"{b.name} ({b.profile})" for b in bindings if b.enabled) or "none"
+        enabled = ", ".join(f"{b.name} ({b.profile}, {pipeline.view_of(b)} view)" for b in bindings if b.enabled) \
+            or "none"
         mic = f" + microphone {config.audio.source}" if config.audio.enabled else ""
         _say(f"vtbridge running: source {config.source}{mic} -> {enabled}; log {log_path}; Ctrl+C to stop")
         if config.tray:

@@ -22,6 +22,7 @@ from vtbridge.daemon.config_schema import (  # noqa: F401  (re-exported: callers
     OutputsConfig, VcamConfig, VmcConfig, VtsConfig)
 from vtbridge.daemon.config_schema import ITEM_RULES as _ITEM_RULES
 from vtbridge.daemon.config_schema import RULES as _RULES
+from vtbridge.daemon.config_schema import migrate_legacy
 from vtbridge.errors import ConfigError
 from vtbridge.fsutil import write_bytes_atomic, write_text_atomic
 from vtbridge.jsonread import JsonError
@@ -140,7 +141,13 @@ def _build(base, data, where: str, prefix: str = ""):
 
 
 def from_dict(data: dict, where: str = FILE_NAME) -> Config:
-    """Validate a (possibly partial) nested dict; missing keys take their defaults. ``where`` names the source."""
+    """Validate a (possibly partial) nested dict; missing keys take their defaults. ``where`` names the source.
+    Keys of earlier versions are migrated first (``config_schema.migrate_legacy``; each change is logged, except
+    in the backup file, which is only read as a fallback)."""
+    data, notes = migrate_legacy(data, where)
+    if not str(where).endswith(".bak"):
+        for note in notes:
+            log.warning(note)
     return _build(DEFAULT, data, where)
 
 
@@ -273,7 +280,8 @@ def _set_value(dotted: str, value, path: Path | None) -> Config:
     path = Path(path) if path else config_path()
     check_key(dotted)
     data = read_raw(path)
-    from_dict(data, str(path))  # the existing file must be valid before we add to it
+    from_dict(data, str(path))  # the existing file must be valid before we add to it (old keys noted once here)
+    data, _ = migrate_legacy(data, str(path))  # ...and it is written back with today's keys
     _set_nested(data, dotted, value)
     config = from_dict(data, str(path))
     save(config, path)

@@ -10,7 +10,7 @@ import re
 from dataclasses import dataclass
 from typing import Any, Callable
 
-from vtbridge.errors import VtbridgeError
+from vtbridge.errors import ConfigError, VtbridgeError
 
 
 @dataclass(frozen=True)
@@ -24,13 +24,18 @@ class CameraConfig:
 class VmcConfig:
     enabled: bool = True
     targets: tuple[str, ...] = ("127.0.0.1:39539",)
+    view: str = "default"  # "default": the top-level `view`; or "mirror" / "camera" for this output only
+    eye_limit: float = 10.0  # largest eye-bone rotation in degrees (UniVRM's default LookAt range)
+    eye_range: float = 30.0  # gaze angle in degrees that reaches eye_limit
 
 
 @dataclass(frozen=True)
 class IfmConfig:
     enabled: bool = False
-    targets: tuple[str, ...] = ("127.0.0.1:49983",)
-    version: int = 1
+    targets: tuple[str, ...] = ("127.0.0.1:49983",)  # HOST:PORT, or HOST:PORT@v2 for a v2 receiver
+    version: int = 1  # text version of targets that name none
+    listen: int = 0  # phone mode: answer receivers' handshakes on this UDP port (49983); 0 = off
+    view: str = "default"
 
 
 @dataclass(frozen=True)
@@ -39,6 +44,7 @@ class VtsConfig:
     url: str = "ws://localhost:8001"
     rate: float = 60.0
     mode: str = "set"
+    view: str = "default"
 
 
 @dataclass(frozen=True)
@@ -100,7 +106,8 @@ class AudioConfig:
 class Config:
     source: str = "0"
     camera: CameraConfig = CameraConfig()
-    mirror: bool = False
+    view: str = "mirror"  # how avatars follow you: "mirror" (like your reflection) or "camera"
+    flip_input: bool = False  # flip the camera picture before tracking (cameras that deliver a mirrored image)
     profile: str = "vseeface"
     outputs: OutputsConfig = OutputsConfig()
     filter: FilterSection = FilterSection()
@@ -152,6 +159,18 @@ def _one_of(*choices) -> Callable[[Any], str | None]:
     return check
 
 
+def _ifm_target(value: str) -> str | None:
+    from vtbridge.outputs.ifm_listener import parse_ifm_target
+
+    try:
+        host, _, _ = parse_ifm_target(value)
+        host.encode("idna")
+    except (VtbridgeError, UnicodeError):
+        return (f"{json.dumps(value)} is not HOST:PORT or HOST:PORT@v2 (e.g. 127.0.0.1:49983, "
+                "192.168.1.20:49983@v2; port 1-65535)")
+    return None
+
+
 def _not_empty(value) -> str | None:
     return None if value else "must not be empty"
 
@@ -164,8 +183,10 @@ RULES: dict[str, Callable[[Any], str | None]] = {
     "source": _not_empty,
     "camera.width": _between(0, 7680), "camera.height": _between(0, 4320), "camera.fps": _between(0, 240),
     "profile": _not_empty,
-    "outputs.vmc.targets": _not_empty, "outputs.ifm.targets": _not_empty,
-    "outputs.ifm.version": _one_of(1, 2),
+    "view": _one_of("mirror", "camera"),
+    "outputs.vmc.targets": _not_empty,
+    "outputs.vmc.eye_limit": _between(0, 90, " degrees"), "outputs.vmc.eye_range": _between(1, 90, " degrees"),
+    "outputs.ifm.version": _one_of(1, 2), "outputs.ifm.listen": _between(0, 65535),
     "outputs.vts.url": _vts_url, "outputs.vts.rate": _between(1, 240, " per second"),
     "outputs.vts.mode": _one_of("set", "add"),
     "face_lost.hold_s": _between(0, 60, " s"), "face_lost.ease_s": _between(0, 60, " s"),
@@ -173,8 +194,36 @@ RULES: dict[str, Callable[[Any], str | None]] = {
     "audio.source": _not_empty, "audio.gain": _between(-20, 40, " dB"), "audio.gate": _between(-90, 0, " dBFS"),
     "audio.smoothing": _between(0, 0.95), "audio.mix_strength": _between(0, 1),
 }
-ITEM_RULES = {"outputs.vmc.targets": _host_port, "outputs.ifm.targets": _host_port}
 for _group in ("blendshapes", "head_rotation", "head_position", "gaze"):
     RULES[f"filter.{_group}.min_cutoff"] = _positive
     RULES[f"filter.{_group}.d_cutoff"] = _positive
     RULES[f"filter.{_group}.beta"] = _between(0, 1000)
+for _out in ("vmc", "ifm", "vts"):
+    RULES[f"outputs.{_out}.view"] = _one_of("default", "mirror", "camera")
+ITEM_RULES = {"outputs.vmc.targets": _host_port, "outputs.ifm.targets": _ifm_target}
+
+
+def migrate_legacy(data: dict, where: str = "config.json") -> tuple[dict, list[str]]:
+    """Keys of earlier versions, rewritten to today's (a copy), with one line for the user per change.
+
+    ``mirror`` flipped the camera picture for every output. With the VMC and iFacialMocap outputs of that time,
+    ``true`` gave the mirror view and ``false`` the camera view; ``view`` now says that directly (and VTube Studio
+    follows it too), so ``mirror`` becomes ``view`` with the same effect for those outputs, and the picture is no
+    longer flipped (``flip_input`` does that, for cameras that deliver a mirrored picture)."""
+    if not isinstance(data, dict) or "mirror" not in data:
+        return data, []
+    data = dict(data)
+    old = data.pop("mirror")
+    if not isinstance(old, bool):
+        raise ConfigError(f"{where}: mirror: expected true or false, got {json.dumps(old)} (the key is now "
+                          "`view`: \"mirror\" or \"camera\")")
+    view = "mirror" if old else "camera"
+    if "view" in data:
+        return data, [f"{where}: ignored the old key `mirror` ({json.dumps(old)}): `view` is set"]
+    data["view"] = view
+    note = (f"{where}: the old key `mirror: {json.dumps(old)}` now reads as `view: \"{view}\"`: the same avatar "
+            "view for VMC and iFacialMocap, and VTube Studio follows it too")
+    if old:
+        note += ("; the camera picture is no longer flipped: set `flip_input` true if your camera delivers a "
+                 "mirrored picture")
+    return data, [note]

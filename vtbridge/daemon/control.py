@@ -33,6 +33,7 @@ class Snapshot:
     t: float = 0.0
     source: str = ""
     profile: str = ""
+    view: str = "mirror"  # the avatar view outputs follow unless they set their own: mirror | camera
     profiles: tuple[str, ...] = ()
     cameras: tuple[str, ...] = ()
     calibrated: bool = False
@@ -49,8 +50,9 @@ class Snapshot:
 @dataclass(frozen=True)
 class Command:
     """A request from a viewer. kinds: pause, resume, toggle_output (arg=name), set_output (arg=(name, bool)),
-    set_profile (arg=name), set_camera (arg=source string), calibrate, quit; voice: set_voice (arg=bool or None to
-    toggle), calibrate_voice, set_voice_option (arg=(key, value), key one of gain gate smoothing mix_strength)."""
+    set_profile (arg=name), set_camera (arg=source string), set_view (arg="mirror"|"camera"), calibrate, quit;
+    voice: set_voice (arg=bool or None to toggle), calibrate_voice, set_voice_option (arg=(key, value), key one of
+    gain gate smoothing mix_strength)."""
 
     kind: str
     arg: object = None

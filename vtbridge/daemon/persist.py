@@ -28,6 +28,8 @@ def choice_of(cmd: Command) -> tuple[str, object] | None:
         return f"outputs.{name}.enabled", bool(enabled)
     if cmd.kind == "set_camera":
         return "source", str(cmd.arg)
+    if cmd.kind == "set_view":
+        return "view", str(cmd.arg)
     if cmd.kind == "set_voice":
         return "audio.enabled", bool(cmd.arg)
     if cmd.kind == "set_voice_option":

@@ -22,13 +22,15 @@ from vtbridge.daemon.control import Command, Snapshot
 from vtbridge.daemon.stats import OutputRates, snapshot_of
 from vtbridge.daemon.voice_control import apply_voice_command, with_voice
 from vtbridge.errors import SourceError, VtbridgeError
-from vtbridge.frames import FaceFrame, Frame, MappedFrame
+from vtbridge.frames import FaceFrame, Frame
 from vtbridge.mapping.profile import list_profiles
 from vtbridge.mapping.watch import ProfileWatcher
 from vtbridge.outputs.base import Output
 from vtbridge.signal.calibration import (NO_CALIBRATION, CalibrationRecorder, apply_calibration, load_calibration,
                                          save_calibration)
 from vtbridge.signal.smoothing import FaceSmoother, FilterConfig
+from vtbridge.daemon.view_mapping import ViewMappers
+from vtbridge.signal.view import DEFAULT_VIEW, FOLLOW, VIEWS, resolve_view
 from vtbridge.sources import CameraRequest, Source, open_source
 from vtbridge.sources.health import SourceHealth
 from vtbridge.timing import StageTimes
@@ -41,7 +43,8 @@ log = logging.getLogger("vtbridge.pipeline")
 class PipelineOptions:
     source: str = "0"
     loop: bool = True  # files restart at the end (re-opened, so a replaced file is picked up)
-    mirror: bool = False
+    flip_input: bool = False  # flip the camera picture before tracking (a camera that delivers a mirrored image)
+    view: str = DEFAULT_VIEW  # how avatars follow the user: mirror | camera (outputs may override, Binding.view)
     filter: FilterConfig = FilterConfig()
     calibration: bool = True
     duration: float | None = None  # stop after this many seconds (tests, demos)
@@ -57,8 +60,10 @@ class Binding:
     helper thread, so enabling VTube Studio from the tray never stalls tracking."""
 
     def __init__(self, name: str, profile: str, enabled: bool = True, *, output: Output | None = None,
-                 factory: Callable[[], Output] | None = None, follows_main: bool = False) -> None:
+                 factory: Callable[[], Output] | None = None, follows_main: bool = False,
+                 view: str = FOLLOW) -> None:
         self.name, self.profile, self.enabled = name, profile, enabled
+        self.view = view  # "default": the pipeline's view; "mirror" / "camera": this output's own
         self.output, self.factory = output, factory
         self.follows_main = follows_main  # True: the profile picked in the tray/dashboard feeds this output
         self.error: str | None = None  # why the output could not be made
@@ -157,6 +162,8 @@ class Pipeline:
         self._orient = lambda image: image  # the tracker's view of a frame; set when the tracker starts
         self._profile_names: tuple[float, tuple[str, ...]] = (0.0, ())
         self._reopen = False  # set by a set_camera command: close the source, open the new one
+        self.view = options.view
+        self._view_mappers = ViewMappers(self._watchers)
 
     # ---- Controller seam -------------------------------------------------------------------------------------
     def snapshot(self) -> Snapshot:
@@ -190,7 +197,7 @@ class Pipeline:
         t_offset, last_t = 0.0, -1.0
         last_frame_at = t_start
         try:
-            with Tracker(TrackerOptions(mirror=opts.mirror)) as tracker:
+            with Tracker(TrackerOptions(mirror=opts.flip_input)) as tracker:
                 self._orient = tracker.oriented
                 smoother = FaceSmoother(opts.filter)
                 while not self._stop.is_set():
@@ -277,22 +284,23 @@ class Pipeline:
             face = smoother.process(apply_calibration(face, self.calibration))
         face = with_voice(face, self.voice)  # the newest microphone analysis, if any; never waits
         with clock.time("map"):
-            mapped: dict[str, MappedFrame] = {}
-            for name, watcher in self._watchers.items():
+            for watcher in self._watchers.values():
                 watcher.poll()
-                mapped[name] = watcher.mapper.process(face)
+            mapping = self._view_mappers.for_frame(face)
+            main = mapping(self.main_profile, self.view)
+            wanted = [(b, mapping(b.profile, self.view_of(b))) for b in self.bindings
+                      if b.enabled and b.output is not None]
         with clock.time("send"):
-            for b in self.bindings:
-                if b.enabled and b.output is not None:
-                    try:
-                        b.output.send(mapped[b.profile])
-                    except Exception as exc:  # an output bug must never stop tracking
-                        log.exception("output %s failed", b.name)
-                        self.rates.error(b.name, f"{type(exc).__name__}: {exc}")
+            for b, values in wanted:
+                try:
+                    b.output.send(values)
+                except Exception as exc:  # an output bug must never stop tracking
+                    log.exception("output %s failed", b.name)
+                    self.rates.error(b.name, f"{type(exc).__name__}: {exc}")
         live.frames += 1
         live.faces += face.found
         live.last_frame, live.last_face = frame, face
-        live.last_values = mapped[self.main_profile].as_dict()
+        live.last_values = main.as_dict()
         if live.state in ("tracking", "no_face", "starting"):
             self._set_state("tracking" if face.found else "no_face", "")
         self._publish(frame.t)
@@ -375,10 +383,17 @@ class Pipeline:
             used = {b.profile for b in self.bindings} | {self.main_profile}
             for name in [n for n in self._watchers if n not in used]:  # stop mapping profiles nobody reads
                 del self._watchers[name]
+            self._view_mappers.keep_only(used)
             self._changed(cmd)
         elif cmd.kind == "set_camera":
             self.options = replace(self.options, source=str(cmd.arg))
             self._reopen = True
+            self._changed(cmd)
+        elif cmd.kind == "set_view":
+            if cmd.arg not in VIEWS:
+                self.print(f"view {cmd.arg!r} ignored: use mirror or camera")
+                return
+            self.view = str(cmd.arg)
             self._changed(cmd)
         elif cmd.kind == "calibrate":
             name = self._live.last_frame.source if self._live.last_frame else self.options.source
@@ -396,6 +411,10 @@ class Pipeline:
     def _changed(self, cmd: Command) -> None:
         if self.on_change is not None:
             self.on_change(cmd)
+
+    def view_of(self, binding: Binding) -> str:
+        """The view an output follows: its own setting, or the pipeline's."""
+        return resolve_view(binding.view, self.view)
 
     @property
     def live(self) -> _Live:

@@ -49,14 +49,16 @@ def snapshot_of(pipeline, t: float) -> Snapshot:
         err = pipeline.rates.caught(b.name) or st.last_error
         outputs.append(OutputInfo(name=b.name, enabled=b.enabled, state=st.state if b.enabled else "off",
                                   packets_per_s=round(pipeline.rates.rate(b.name, st.packets), 1),
-                                  packets=st.packets, last_error=err, detail=dict(st.detail)))
+                                  packets=st.packets, last_error=err,
+                                  detail={**st.detail, "view": pipeline.view_of(b)}))
     landmarks = ()
     if face is not None and face.landmarks is not None:
         landmarks = tuple((round(float(x), 4), round(float(y), 4)) for x, y in face.landmarks[::_LANDMARK_STEP, :2])
     return Snapshot(
         state="paused" if live.paused else live.state, message=live.message, fps=round(pipeline.stages.fps(), 1),
         face=bool(face is not None and face.found), t=round(t, 3), source=pipeline.options.source,
-        profile=pipeline.main_profile, profiles=pipeline.profile_names(), cameras=pipeline.cameras,
+        profile=pipeline.main_profile, view=pipeline.view, profiles=pipeline.profile_names(),
+        cameras=pipeline.cameras,
         calibrated=pipeline.calibration.calibrated,
         head={k: round(v, 2) for k, v in face.head.as_dict().items()} if face else {},
         gaze={k: round(v, 2) for k, v in face.gaze.as_dict().items()} if face else {},

@@ -86,6 +86,11 @@ def build_menu(snapshot: Snapshot, view: TrayView = TrayView()) -> tuple[MenuIte
         MenuItem("Outputs", children=outputs),
         MenuItem(f"Profile: {snapshot.profile}" if snapshot.profile else "Profile", children=profiles),
         MenuItem("Camera", children=cameras),
+        MenuItem(f"Avatar view: {snapshot.view}", children=(
+            MenuItem("Mirror (like your reflection)", Command("set_view", "mirror"), checked=snapshot.view == "mirror",
+                     radio=True),
+            MenuItem("Camera (side for side)", Command("set_view", "camera"), checked=snapshot.view == "camera",
+                     radio=True))),
         *voice_menu(snapshot, MenuItem),
         MenuItem("Calibrate neutral face", Command("calibrate"), enabled=snapshot.state == "tracking"),
         SEPARATOR,

@@ -16,7 +16,6 @@ from typing import Callable, Iterable, Sequence
 from vtbridge.errors import OutputError
 from vtbridge.frames import MappedFrame
 from vtbridge.outputs.base import OutputStatus
-from vtbridge.protocols.ifacialmocap import build_ifm_datagram
 from vtbridge.protocols.vmc import VmcEncoder, VmcOptions
 
 VMC_DEFAULT = ("127.0.0.1", 39539)
@@ -187,12 +186,13 @@ def vmc_output(targets: Iterable[str | Sequence] | None = None, *, name: str = "
 
 
 def ifm_output(targets: Iterable[str | Sequence] | None = None, version: int = 1, *, name: str = "ifacialmocap",
-               mirror: bool = False) -> UdpOutput:
-    """iFacialMocap sender (default 127.0.0.1:49983), text format v1 (``-``) or v2 (``&``)."""
-    if version not in (1, 2):
-        raise OutputError(f"{name}: iFacialMocap version {version!r} is not supported; use 1 or 2")
+               listen: int = 0, **kw):
+    """iFacialMocap sender: pushes to ``targets`` (``HOST:PORT`` or ``HOST:PORT@v2``; default 127.0.0.1:49983
+    unless ``listen`` is set) at ``version`` unless a target names its own, and with ``listen`` = a port answers
+    receivers' handshakes (phone mode, ``vtbridge.outputs.ifm_listener``)."""
+    from vtbridge.outputs.ifm_listener import IfmOutput
 
-    def encode(frame: MappedFrame) -> list[bytes]:
-        return [build_ifm_datagram(frame, version, mirror=mirror)]
-
-    return UdpOutput(name, list(targets or [IFM_DEFAULT]), encode)
+    if targets is None:
+        targets = [] if listen else [f"{IFM_DEFAULT[0]}:{IFM_DEFAULT[1]}"]
+    texts = [t if isinstance(t, str) else f"{t[0]}:{t[1]}" for t in targets]
+    return IfmOutput(texts, version=version, listen=listen or None, name=name, **kw)

@@ -107,13 +107,14 @@ class VtsOutput:
 
     def __init__(self, url: str = f"ws://localhost:{vts.DEFAULT_PORT}", *, rate: float = 60.0, mode: str = "set",
                  token_path: str | Path | None = None, plugin_developer: str = "vtbridge project",
-                 custom_ranges: dict[str, tuple[float, float, float]] | None = None):
+                 custom_ranges: dict[str, tuple[float, float, float]] | None = None,
+                 neutral: dict[str, float] | None = None):
         try:
             url = vts.api_url(url)
             self._tokens = TokenStore(token_path)
             token = self._tokens.load(vts.PLUGIN_NAME, plugin_developer)
             self.session = vts.Session(developer=plugin_developer, token=token, icon=icon_base64, mode=mode,
-                                       rate=rate, custom_ranges=custom_ranges)
+                                       rate=rate, custom_ranges=custom_ranges, neutral=neutral)
         except ValueError as exc:
             raise OutputError(f"VTube Studio output: {exc}") from exc
         self.url = url

@@ -6,15 +6,17 @@ One datagram per frame, ASCII text::
     trackingStatus-1|eyeBlink_L-37|...|jawOpen-12|=head#X,Y,Z,px,py,pz|rightEye#X,Y,Z|leftEye#X,Y,Z|
 
 v1 separates each name from its integer value with ``-``; v2 (the app's ``sendDataVersion=v2`` mode) uses ``&``,
-everything else is the same. Values are integers 0..100. Names are ARKit camelCase with ``_L``/``_R`` instead of a
+everything else is the same. ``trackingStatus`` comes first on purpose: VRCFaceTracking's iFacialMocap module skips
+the first item of every datagram (``docs/receivers.md``). Values are integers 0..100. Names are ARKit camelCase with ``_L``/``_R`` instead of a
 trailing ``Left``/``Right`` (``mouthLeft``/``jawLeft`` keep theirs: they are directions, not sides).
 
-Angles are degrees as Euler X, Y, Z of ARKit's right-handed, unmirrored camera frame (the same axes as
-``vtbridge.frames.HeadPose``): X > 0 looks down (so X = -pitch), Y > 0 turns toward the subject's own left
-(Y = yaw), Z > 0 is counter-clockwise in the unmirrored image (Z = roll). Head position is in metres in that frame
-(a face in front of the camera has z < 0). Eye angles are per eye, relative to the head, with the same signs. These
-signs follow the app's published sample (both eyes X > 0 looking down at the phone, Y converging) — see
-docs/conventions-vmc.md; ``mirror=True`` produces the reflected data instead.
+The frame is the avatar's own motion (the mirror/camera ``view`` is applied before, ``vtbridge.signal.view``), and
+it is sent the way iFacialMocap receivers read it (``docs/receivers.md``): Euler X, Y, Z in degrees with X > 0
+looking down (X = -pitch), Y > 0 turning the avatar toward its own left (Y = yaw), Z > 0 tilting it toward its own
+right shoulder (Z = roll); position in metres with x > 0 toward the viewer's right; ``_L`` is the avatar's own
+left. VMagicMirror, for one, builds ``Quaternion.Euler(X, Y, Z)`` and negates its y and z (a reflection into the
+avatar's frame), which gives exactly these directions. A real phone sends the user's motion in these terms
+*reflected*, which is why receivers show a mirror by default; ``view = "mirror"`` reproduces that.
 """
 
 from __future__ import annotations
@@ -50,16 +52,6 @@ def arkit_name(name: str) -> str:
     return name
 
 
-def _swap_side(name: str) -> str:
-    if name.endswith("_L"):
-        return name[:-1] + "R"
-    if name.endswith("_R"):
-        return name[:-1] + "L"
-    if name in _DIRECTIONAL:  # mouthLeft <-> mouthRight: a reflection reverses directions too
-        return name.replace("Left", "Right") if "Left" in name else name.replace("Right", "Left")
-    return name
-
-
 def _percent(v: float) -> int:
     if not v > 0.0:  # also NaN
         return 0
@@ -70,8 +62,7 @@ def _num(v: float) -> str:
     return "%.4f" % (v if math.isfinite(v) else 0.0)
 
 
-def build_ifm_datagram(frame: MappedFrame, version: int = 1, *, mirror: bool = False,
-                       tracking_status: bool = True) -> bytes:
+def build_ifm_datagram(frame: MappedFrame, version: int = 1, *, tracking_status: bool = True) -> bytes:
     """One iFacialMocap datagram for ``frame`` (its profile outputs become the blendshape fields)."""
     sep = SEPARATORS.get(version)
     if sep is None:
@@ -81,15 +72,11 @@ def build_ifm_datagram(frame: MappedFrame, version: int = 1, *, mirror: bool = F
     if tracking_status:
         parts.append(f"trackingStatus{sep}{1 if face.found else 0}")
     for name, v in zip(frame.names, frame.values.tolist()):
-        n = ifm_name(name)
-        parts.append(f"{_swap_side(n) if mirror else n}{sep}{_percent(v)}")
+        parts.append(f"{ifm_name(name)}{sep}{_percent(v)}")
     h, g = face.head, face.gaze
-    s = -1.0 if mirror else 1.0
-    head = (-h.pitch, s * h.yaw, s * h.roll, s * h.x / 100.0, h.y / 100.0, h.z / 100.0)
-    right = (-g.right_pitch, s * g.right_yaw, 0.0)
-    left = (-g.left_pitch, s * g.left_yaw, 0.0)
-    if mirror:
-        right, left = left, right
+    head = (-h.pitch, h.yaw, h.roll, h.x / 100.0, h.y / 100.0, h.z / 100.0)
+    right = (-g.right_pitch, g.right_yaw, 0.0)
+    left = (-g.left_pitch, g.left_yaw, 0.0)
     parts.append("=head#" + ",".join(map(_num, head)))
     parts.append("rightEye#" + ",".join(map(_num, right)))
     parts.append("leftEye#" + ",".join(map(_num, left)))

@@ -1,14 +1,14 @@
 """VMC protocol (Performer -> Marionette) message building, sans I/O.
 
-Per frame: ``/VMC/Ext/Root/Pos``, ``/VMC/Ext/Bone/Pos`` for Neck, Head, LeftEye, RightEye, one
-``/VMC/Ext/Blend/Val`` per profile output, then ``/VMC/Ext/Blend/Apply``, ``/VMC/Ext/OK`` and ``/VMC/Ext/T``,
-packed into bundles of at most ``max_datagram`` bytes (Apply is always in the last one).
+Per frame: ``/VMC/Ext/Root/Pos``, ``/VMC/Ext/Bone/Pos`` for Neck, Head, LeftEye, RightEye, ``/VMC/Ext/OK``,
+``/VMC/Ext/T``, one ``/VMC/Ext/Blend/Val`` per profile output, then ``/VMC/Ext/Blend/Apply`` last, packed in order
+into bundles of at most ``max_datagram`` bytes (so Apply is the last message of the last datagram).
 
-Coordinates, the head/neck split and the mirror option are documented in ``docs/conventions-vmc.md``. In short:
-a rotation quaternion (x, y, z, w) in the right-handed camera frame becomes the Unity (left-handed, avatar-local)
-quaternion (x, -y, -z, w) by default (anatomical: the user's own left is the avatar's own left), and stays
-(x, y, z, w) with ``mirror=True`` (the avatar moves like the user's reflection; eye bones and Left/Right blendshape
-names swap sides too).
+The frame is the avatar's own motion: the mirror/camera ``view`` has already been applied to it
+(``vtbridge.signal.view``), so this module has one conversion, documented in ``docs/conventions-vmc.md``: a rotation
+quaternion (x, y, z, w) in the right-handed camera frame becomes the Unity (left-handed, avatar-local) quaternion
+(x, -y, -z, w) (the frame's own left is the avatar's own left). Eye bones are scaled and limited like UniVRM's
+LookAt bone curve so that receivers that write them straight to the model (EVMC4U) stay within the model's range.
 """
 
 from __future__ import annotations
@@ -41,22 +41,32 @@ LOADED = 1
 CALIBRATED = 3
 CALIBRATION_MODE_NORMAL = 0
 
+#: UniVRM's default LookAt bone curve (``CurveMapper(90, 10)`` in VRMLookAtBoneApplyer / VRM10ObjectLookAt) never
+#: turns an eye bone past 10 degrees; models are authored for that. We map our full gaze range (about 30 degrees,
+#: ``vtbridge.tracking.gaze``) onto it, so the eyes use the whole range the model was made for and never more.
+EYE_LIMIT_DEG = 10.0
+EYE_RANGE_DEG = 30.0
+
 
 @dataclass(frozen=True)
 class VmcOptions:
     """How a MappedFrame becomes VMC messages (see docs/conventions-vmc.md)."""
 
-    mirror: bool = False  # True: avatar acts as the user's reflection (left/right swapped)
     neck_ratio: float = 0.3  # share of the head rotation given to the Neck bone; Head gets the rest
     eyes: bool = True  # send LeftEye/RightEye bones from frame.face.gaze
     position_scale: float = 0.0  # root translation per unit of head translation; 0 = root stays at the origin
     position_origin_cm: Vec3 = (0.0, 0.0, -50.0)  # head position (camera frame, cm) that maps to the origin
     bundled: bool = True  # False: every message is its own datagram (no bundles)
     bone_offsets: dict[str, Vec3] = field(default_factory=lambda: dict(DEFAULT_BONE_OFFSETS))
+    eye_limit: float = EYE_LIMIT_DEG  # largest eye-bone rotation sent, degrees (each of yaw and pitch)
+    eye_range: float = EYE_RANGE_DEG  # gaze angle (degrees) that reaches ``eye_limit``; scaled linearly below it
 
     def __post_init__(self):
         if not 0.0 <= self.neck_ratio <= 1.0:
             raise OutputError(f"VMC neck_ratio {self.neck_ratio} is outside 0..1; use e.g. 0.3")
+        if not (0.0 <= self.eye_limit <= 90.0 and 0.0 < self.eye_range <= 90.0):
+            raise OutputError(f"VMC eye_limit {self.eye_limit} / eye_range {self.eye_range} must be within 0..90 "
+                              "degrees (eye_range above 0); use e.g. 10 and 30")
 
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -109,50 +119,46 @@ def qrotate(q: Quat, v: Vec3) -> Vec3:
     return (vx + w * tx + y * tz - z * ty, vy + w * ty + z * tx - x * tz, vz + w * tz + x * ty - y * tx)
 
 
-def to_unity(q: Quat, mirror: bool = False) -> Quat:
-    """Camera-frame rotation -> Unity avatar-local rotation (avatar facing the camera).
-
-    Anatomical (default): conjugation by the reflection x -> -x, i.e. (x, -y, -z, w). Mirror: unchanged.
-    """
+def to_unity(q: Quat) -> Quat:
+    """Camera-frame rotation -> Unity avatar-local rotation (avatar facing the camera): conjugation by the
+    reflection x -> -x, i.e. (x, -y, -z, w); the frame's own left becomes the avatar's own left."""
     x, y, z, w = q
-    return q if mirror else (x, -y, -z, w)
+    return (x, -y, -z, w)
 
 
-def from_unity(q: Quat, mirror: bool = False) -> Quat:
+def from_unity(q: Quat) -> Quat:
     """Inverse of :func:`to_unity` (the mapping is its own inverse)."""
-    return to_unity(q, mirror)
+    return to_unity(q)
 
 
-def to_unity_position(v_cm: Vec3, origin_cm: Vec3, scale: float, mirror: bool = False) -> Vec3:
+def to_unity_position(v_cm: Vec3, origin_cm: Vec3, scale: float) -> Vec3:
     """Camera-frame head position (cm) -> Unity avatar-frame offset (m), relative to ``origin_cm``."""
     k = scale / 100.0
     dx, dy, dz = ((v_cm[0] - origin_cm[0]) * k, (v_cm[1] - origin_cm[1]) * k, (v_cm[2] - origin_cm[2]) * k)
-    return (dx if mirror else -dx, dy, dz)
-
-
-def mirror_name(name: str) -> str:
-    """Swap the side of a blendshape name: Left <-> Right, and a trailing _L <-> _R."""
-    if "Left" in name:
-        return name.replace("Left", "Right")
-    if "Right" in name:
-        return name.replace("Right", "Left")
-    if name.endswith(("_L", "_R")):
-        return name[:-1] + ("R" if name[-1] == "L" else "L")
-    return name
+    return (-dx, dy, dz)
 
 
 def head_bones(head: HeadPose, options: VmcOptions) -> tuple[Quat, Quat]:
     """Unity local rotations (Neck, Head): the head rotation split so that Neck * Head = the whole rotation."""
-    q = to_unity(camera_quaternion(head.yaw, head.pitch, head.roll), options.mirror)
+    q = to_unity(camera_quaternion(head.yaw, head.pitch, head.roll))
     neck = qpow(q, options.neck_ratio)
     return neck, qpow(q, 1.0 - options.neck_ratio)
 
 
+def eye_angle(degrees: float, options: VmcOptions) -> float:
+    """One gaze angle -> eye-bone angle: linear up to ``eye_range``, never beyond ``eye_limit`` (NaN -> 0)."""
+    if not math.isfinite(degrees):
+        return 0.0
+    v = degrees * options.eye_limit / options.eye_range
+    return max(-options.eye_limit, min(options.eye_limit, v))
+
+
 def eye_bones(gaze: Gaze, options: VmcOptions) -> tuple[Quat, Quat]:
-    """Unity local rotations (LeftEye bone, RightEye bone) from the subject's per-eye gaze."""
-    left = to_unity(camera_quaternion(gaze.left_yaw, gaze.left_pitch, 0.0), options.mirror)
-    right = to_unity(camera_quaternion(gaze.right_yaw, gaze.right_pitch, 0.0), options.mirror)
-    return (right, left) if options.mirror else (left, right)
+    """Unity local rotations (LeftEye bone, RightEye bone) from the per-eye gaze, scaled and limited."""
+    left = to_unity(camera_quaternion(eye_angle(gaze.left_yaw, options), eye_angle(gaze.left_pitch, options), 0.0))
+    right = to_unity(camera_quaternion(eye_angle(gaze.right_yaw, options), eye_angle(gaze.right_pitch, options),
+                                       0.0))
+    return left, right
 
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -168,9 +174,9 @@ def _templates(names: tuple[str, ...], options: VmcOptions) -> list[Template]:
     bones = BONES if options.eyes else BONES[:2]
     out = [_ROOT]
     out += [Template.build("/VMC/Ext/Bone/Pos", "sfffffff", b) for b in bones]
-    sent = [mirror_name(n) for n in names] if options.mirror else list(names)
-    out += [Template.build("/VMC/Ext/Blend/Val", "sf", n) for n in sent]
-    out += [_APPLY, _OK, _TIME]
+    out += [_OK, _TIME]
+    out += [Template.build("/VMC/Ext/Blend/Val", "sf", n) for n in names]
+    out.append(_APPLY)  # last: receivers that collect values until Apply (UniVRM's proxy) see the whole frame
     return out
 
 
@@ -186,6 +192,7 @@ class VmcEncoder:
         self._names: tuple[str, ...] | None = None
         self._layouts: list[Layout] = []
         self._offsets = [self.options.bone_offsets.get(b, (0.0, 0.0, 0.0)) for b in BONES]
+        self._t0: float | None = None  # time of the first frame: /VMC/Ext/T counts from the stream's start
 
     def _layout(self, names: tuple[str, ...]) -> list[Layout]:
         if names != self._names:
@@ -203,14 +210,21 @@ class VmcEncoder:
             self._names, self._layouts = names, layouts
         return self._layouts
 
+    def stream_time(self, t: float) -> float:
+        """Seconds since this encoder's first frame: /VMC/Ext/T is float32, so an absolute clock (days of
+        ``time.monotonic()``) would lose its sub-millisecond steps."""
+        if self._t0 is None or t < self._t0:
+            self._t0 = t
+        return t - self._t0
+
     def values(self, frame: MappedFrame) -> list:
-        """All numeric arguments of the frame, in message order (root, bones, blend values, OK, T)."""
+        """All numeric arguments of the frame, in message order (root, bones, OK, T, blend values)."""
         o = self.options
         face = frame.face
         root_pos = (0.0, 0.0, 0.0)
         if o.position_scale:
             h = face.head
-            root_pos = to_unity_position((h.x, h.y, h.z), o.position_origin_cm, o.position_scale, o.mirror)
+            root_pos = to_unity_position((h.x, h.y, h.z), o.position_origin_cm, o.position_scale)
         vals: list = [*root_pos, *IDENTITY]
         neck, head = head_bones(face.head, o)
         rots = [neck, head]
@@ -219,8 +233,8 @@ class VmcEncoder:
         for offset, q in zip(self._offsets, rots):
             vals += offset
             vals += q
+        vals += (LOADED, CALIBRATED, CALIBRATION_MODE_NORMAL, 1 if face.found else 0, self.stream_time(face.t))
         vals += frame.values.tolist()
-        vals += (LOADED, CALIBRATED, CALIBRATION_MODE_NORMAL, 1 if face.found else 0, float(face.t))
         return vals
 
     def encode(self, frame: MappedFrame) -> list[bytes]:

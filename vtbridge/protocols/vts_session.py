@@ -33,6 +33,7 @@ from vtbridge.protocols.vts_messages import (
     token_request,
     valid_custom_name,
 )
+from vtbridge.protocols.vts_offsets import offsets
 
 KEEPALIVE_S = 0.5  # VTS drops control of a parameter not refreshed within 1 s
 STALE_FRAME_S = 1.0  # no new frame for this long: report the face as lost
@@ -84,6 +85,7 @@ class _Plan:
     lo: np.ndarray
     hi: np.ndarray
     default: np.ndarray
+    neutral: np.ndarray  # each parameter's value at the neutral face (add mode sends offsets from it)
 
 
 @dataclass
@@ -98,7 +100,8 @@ class Session:
 
     def __init__(self, *, developer: str, plugin_name: str = PLUGIN_NAME, token: str | None = None,
                  icon: Callable[[], str] = lambda: "", mode: str = "set", rate: float = 60.0,
-                 custom_ranges: dict[str, tuple[float, float, float]] | None = None):
+                 custom_ranges: dict[str, tuple[float, float, float]] | None = None,
+                 neutral: dict[str, float] | None = None):
         if mode not in ("set", "add"):
             raise ValueError(f"mode must be 'set' or 'add', not {mode!r}")
         if not rate > 0:
@@ -113,6 +116,7 @@ class Session:
         self.injections = 0
         self._icon = icon
         self._custom_ranges = dict(custom_ranges or {})
+        self._neutral = dict(neutral or {})  # add mode: profile outputs at the neutral face (vts_offsets)
         self._fresh_token = False  # issued in this run, not yet accepted by an AuthenticationRequest
         self._reasked = False  # asked for a new token since the last successful authentication
         self._noted: set[str] = set()
@@ -224,6 +228,8 @@ class Session:
             return effects
         v = np.asarray(values, dtype=np.float64)[plan.index]
         v = np.clip(np.where(np.isfinite(v), v, plan.default), plan.lo, plan.hi)
+        if self.mode == "add":
+            v = offsets(v, plan.neutral, plan.lo, plan.hi)
         pairs = [(name, round(float(x), 6)) for name, x in zip(plan.ids, v)]
         found = found and now - t < STALE_FRAME_S
         self._last_inject = now
@@ -263,7 +269,8 @@ class Session:
                                           explanation=f"Created by {self.plugin_name} from its mapping profile."))
         plan = _Plan(np.array(index, dtype=np.intp), [p.name for p in params],
                      np.array([p.minimum for p in params]), np.array([p.maximum for p in params]),
-                     np.array([min(max(p.default, p.minimum), p.maximum) for p in params]))
+                     np.array([min(max(p.default, p.minimum), p.maximum) for p in params]),
+                     np.array([min(max(self._neutral.get(p.name, 0.0), p.minimum), p.maximum) for p in params]))
         self._plans[names] = plan
         return effects, plan
 

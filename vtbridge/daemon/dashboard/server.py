@@ -109,6 +109,8 @@ def parse_command(text: str | bytes) -> Command | None:
     if kind == "set_voice_option" and isinstance(arg, list) and len(arg) == 2 and arg[0] in VOICE_OPTIONS \
             and isinstance(arg[1], (int, float)) and not isinstance(arg[1], bool) and math.isfinite(arg[1]):
         return Command(kind, (arg[0], float(arg[1])))
+    if kind == "set_view" and arg in ("mirror", "camera"):
+        return Command(kind, arg)
     return None
 
 

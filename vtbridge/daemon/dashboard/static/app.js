@@ -146,6 +146,7 @@
       const d = o.detail || {};
       if (d.auth) bits.push("auth: " + d.auth);
       for (const [k, v] of Object.entries(d)) if (k !== "auth" && typeof v !== "object") bits.push(k + ": " + v);
+      if (Array.isArray(d.receivers) && d.receivers.length) bits.push("receivers: " + d.receivers.join(", "));
       if (o.last_error) bits.push("last error: " + o.last_error);
       const detail = item.querySelector(".detail");
       detail.textContent = bits.join(" · ");
@@ -199,6 +200,8 @@
     bars($("values"), snap.values, true);
     renderOutputs(snap.outputs);
     renderProfiles(snap);
+    const viewSelect = $("avatar-view");
+    if (snap.view && document.activeElement !== viewSelect) viewSelect.value = snap.view;
     drawLandmarks();
     window.dispatchEvent(new CustomEvent("vtbridge:snapshot", { detail: snap }));  // extra panels (voice.js)
   }
@@ -207,6 +210,7 @@
   $("pause").addEventListener("click", () => send($("pause").dataset.action || "pause"));
   $("calibrate").addEventListener("click", () => send("calibrate"));
   $("profile").addEventListener("change", () => send("set_profile", $("profile").value));
+  $("avatar-view").addEventListener("change", () => send("set_view", $("avatar-view").value));
   window.addEventListener("resize", drawLandmarks);
   connect();
 })();
