@@ -163,6 +163,7 @@ class VcamOutput:
                     return
             if item is not None:
                 frame, face = item
+                self._apply_pending()  # settings that came while waiting apply to this frame already
                 self._image = self._renderer.render(frame, face)
                 self.rendered += 1
             else:

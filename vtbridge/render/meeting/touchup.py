@@ -64,13 +64,11 @@ def touch_up(image: np.ndarray, face: FaceFrame | None, strength: int) -> np.nda
     mask = skin_mask(wpts, work.shape[:2], grow=0.02 * work.shape[0] + 1)
     smooth = cv2.bilateralFilter(work, 9, 12 + 0.4 * strength, 5)
     amount = 0.85 * strength / 100.0
-    if scale < 1:  # back at full size: blend only the difference the filter made, so detail is kept elsewhere
-        diff = smooth.astype(np.int16) - work.astype(np.int16)
-        diff = cv2.resize(diff.astype(np.float32), (x1 - x0, y1 - y0), interpolation=cv2.INTER_LINEAR)
+    if scale < 1:  # back at full size: the smoothed skin is smooth by construction, so upscaling it is enough
+        smooth = cv2.resize(smooth, (x1 - x0, y1 - y0), interpolation=cv2.INTER_LINEAR)
         mask = cv2.resize(mask, (x1 - x0, y1 - y0), interpolation=cv2.INTER_LINEAR)
-        new = roi.astype(np.float32) + diff * (amount * mask)[..., None]
-    else:
-        new = roi.astype(np.float32) + (smooth.astype(np.float32) - roi) * (amount * mask)[..., None]
+    weight = (amount * mask)[..., None]
+    new = roi.astype(np.float32) * (1.0 - weight) + smooth.astype(np.float32) * weight
     out = image.copy()
     out[y0:y1, x0:x1] = np.clip(new + 0.5, 0, 255).astype(np.uint8)
     return out
