@@ -3,7 +3,7 @@
   effects    low-light lift, then the face touch-up (on the camera picture, before anything is cut out)
   segment    person mask (MediaPipe Selfie Segmenter), smoothed over time and feathered
   composite  the person over a blurred or replaced background
-  frame      auto-framing crop (or the whole picture), letterboxed to the output size; mirror/flip last
+  effects    auto-framing crop (or the whole picture), letterboxed to the output size; mirror/flip last
 
 Each step runs only when its effect is on, so plain passthrough costs one resize. Stage times go to ``clock``
 (``vtbridge bench --vcam`` reads them; the daemon shows their means).
@@ -61,7 +61,7 @@ class MeetingRenderer:
                 else:
                     back = blurred(image, s.blur)
                 image = composite(image, back, mask)
-        with self._time("frame"):
+        with self._time("effects"):
             if s.frame == "auto":
                 rect = self.framer.update(face, frame.size, frame.t)
                 out = crop_to(image, rect, s.size)
