@@ -90,3 +90,17 @@ def test_vcam_sends_the_latest_frame_in_real_time(monkeypatch, capsys):
     err = capsys.readouterr().err
     assert "virtual camera: passthrough 640x360@25, blur 40, frame auto" in err and "stopped:" in err
     assert np.std(fake.frames[-1]) > 5  # a real picture, not a blank
+
+
+def test_run_vcam_keeps_tracking_and_says_what_to_install_without_a_driver(tmp_path):
+    import os
+
+    env = dict(os.environ, VTBRIDGE_HOME=str(tmp_path))
+    proc = subprocess.run([sys.executable, "-m", "vtbridge.cli", "run", "--no-tray", "--no-dashboard", "--demo",
+                           "--vcam", "--duration", "4", "--status-interval", "1"], capture_output=True, text=True,
+                          timeout=120, env=env)
+    assert proc.returncode == 0, proc.stderr
+    status = [line for line in proc.stdout.splitlines() if line.startswith("[vtbridge]")]
+    assert status and "vcam: error" in status[-1] and "no virtual camera found" in status[-1]
+    assert "frame->send" in status[-1] and "dropped" in status[-1]
+    assert "with a face" in proc.stdout and "Traceback" not in proc.stderr

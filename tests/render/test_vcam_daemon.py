@@ -131,3 +131,15 @@ def test_choices_are_saved_to_the_config():
     persist(Command("set_output", ("vcam", True)))
     saved = cfg.load().outputs.vcam
     assert (saved.blur, saved.background, saved.enabled) == (25, "green", True)
+
+
+def test_a_hung_virtual_camera_driver_never_stops_tracking(daemon):
+    pipe, cam, lines, changes = daemon
+    cam.gate = threading.Event()  # the driver accepts the first frame and then hangs inside send()
+    pipe.submit(Command("set_output", ("vcam", True)))
+    wait(lambda: vcam_info(pipe) is not None and vcam_info(pipe).detail.get("rendered", 0) >= 1)
+    n = pipe.live.frames
+    wait(lambda: pipe.live.frames >= n + 40)  # tracking and the other outputs go on at the camera's rate
+    assert vcam_info(pipe).detail["dropped"] >= 30  # frames the stuck camera could not take were dropped
+    cam.gate.set()
+    wait(lambda: len(cam.instances[0].frames) >= 3)  # and it recovers when the driver does
