@@ -45,7 +45,7 @@ class VcamOutput:
         self.settings = validate(settings)
         self.sinks = list(sinks)
         self.retry_s = retry_s
-        self.clock = StageTimes(window=120)
+        self.clock = StageTimes(window=120)  # per-stage times, touched by the render thread only
         self._renderer = renderer or make_renderer(self.settings, clock=self.clock)
         self._pending: RenderSettings | None = None
         self._slot = LatestSlot()
@@ -56,6 +56,7 @@ class VcamOutput:
         self._error: str | None = None
         self._image: np.ndarray | None = None
         self.rendered = 0
+        self._render_ms = 0.0  # running mean of one frame's render time (read by status from another thread)
         self.sent = 0
         self.repeated = 0
         self._sent_times: deque = deque(maxlen=90)
@@ -114,11 +115,10 @@ class VcamOutput:
             state = "connecting"
         else:
             state = "ok"
-        means = self.clock.means()
         detail = {"fps": round(fps, 1), "dropped": self.dropped, "rendered": self.rendered,
                   "size": f"{self.settings.width}x{self.settings.height}", "mode": self.settings.mode,
                   "sinks": ", ".join(s.description for s in self.sinks) or "preview only",
-                  "render_ms": round(sum(means.values()), 1)}
+                  "render_ms": round(self._render_ms, 1)}
         return OutputStatus(name=self.name, state=state, packets=self.sent, last_error=self._error, detail=detail)
 
     def close(self) -> None:
@@ -164,7 +164,10 @@ class VcamOutput:
             if item is not None:
                 frame, face = item
                 self._apply_pending()  # settings that came while waiting apply to this frame already
+                t0 = time.perf_counter()
                 self._image = self._renderer.render(frame, face)
+                ms = (time.perf_counter() - t0) * 1000.0
+                self._render_ms = ms if not self.rendered else self._render_ms + 0.1 * (ms - self._render_ms)
                 self.rendered += 1
             else:
                 self.repeated += 1
