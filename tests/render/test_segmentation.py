@@ -115,3 +115,19 @@ def test_smoothing_still_follows_real_motion():
         smoother.process(person)
     out = [smoother.process(empty) for _ in range(3)]
     assert float(out[-1].max()) < 0.05
+
+
+def test_a_corrupt_segmenter_is_refused_by_name(tmp_path, monkeypatch):
+    import shutil
+
+    from vtbridge import paths
+    from vtbridge.errors import ModelError
+
+    models = tmp_path / "models"
+    shutil.copytree(paths.models_dir(), models)
+    data = bytearray((models / "selfie_segmenter.tflite").read_bytes())
+    data[5000:5008] = b"corrupt!"
+    (models / "selfie_segmenter.tflite").write_bytes(bytes(data))
+    monkeypatch.setenv("VTBRIDGE_MODELS_DIR", str(models))
+    with pytest.raises(ModelError, match="selfie_segmenter.tflite.*corrupt|corrupt.*selfie_segmenter.tflite"):
+        PersonSegmenter()

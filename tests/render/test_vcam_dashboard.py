@@ -5,6 +5,7 @@ Screenshot: test-artifacts/dashboard-vcam.png."""
 from __future__ import annotations
 
 import threading
+import time
 
 import pytest
 
@@ -60,6 +61,15 @@ def test_dashboard_shows_what_the_meeting_sees_and_changes_effects(monkeypatch):
             wait_js(page, "document.getElementById('vcam-frame-auto').checked", timeout=10)
             snap = pipe.snapshot()
             assert snap.vcam["background"] == "green" and snap.vcam["frame"] == "auto"
+            page.locator("#vcam-size").select_option("1280x720")  # the camera reopens at the new size
+            deadline = time.monotonic() + 20
+            while not (len(cam.instances) == 2 and cam.instances[1].frames):
+                assert time.monotonic() < deadline, "the camera was not reopened at the new size"
+                time.sleep(0.05)
+            assert cam.instances[1].frames[-1].shape == (720, 1280, 3) and cam.instances[0].closed == 1
+            while pipe.snapshot().vcam["size"] != "1280x720":  # published with the next tracked frame
+                assert time.monotonic() < deadline + 10, pipe.snapshot().vcam
+                time.sleep(0.05)
             (REPO / "test-artifacts").mkdir(exist_ok=True)
             page.wait_for_timeout(600)
             page.screenshot(path=str(REPO / "test-artifacts" / "dashboard-vcam.png"))

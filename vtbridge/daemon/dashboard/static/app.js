@@ -184,8 +184,16 @@
     set("vcam-frame-auto", "checked", v.frame === "auto");
     set("vcam-light-auto", "checked", v.light === "auto");
     set("vcam-mirror", "checked", !!v.mirror);
+    set("vcam-flip", "checked", !!v.flip);
     set("vcam-background", "value", v.background || "");
-    $("vcam-size").textContent = v.size ? v.size + " @ " + v.fps + " fps" : "";
+    const sizes = $("vcam-size");
+    if (v.size && !Array.from(sizes.options).some((o) => o.value === v.size)) {
+      const opt = document.createElement("option");
+      opt.value = opt.textContent = v.size;
+      sizes.appendChild(opt);
+    }
+    set("vcam-size", "value", v.size || "1280x720");
+    $("vcam-fps").textContent = v.fps ? "@ " + v.fps + " fps" : "";
     if (!vcamOn) { $("vcam-frame").hidden = true; $("vcam-off").hidden = false; }
   }
 
@@ -253,6 +261,8 @@
   $("vcam-light-auto").addEventListener("change",
     () => vcamChange({ light: $("vcam-light-auto").checked ? "auto" : "off" }));
   $("vcam-mirror").addEventListener("change", () => vcamChange({ mirror: $("vcam-mirror").checked }));
+  $("vcam-flip").addEventListener("change", () => vcamChange({ flip: $("vcam-flip").checked }));
+  $("vcam-size").addEventListener("change", () => vcamChange({ size: $("vcam-size").value }));
   $("vcam-background-set").addEventListener("click",
     () => vcamChange({ background: $("vcam-background").value.trim() }));
   window.addEventListener("resize", drawLandmarks);
