@@ -20,6 +20,13 @@ from vtbridge.daemon.control import Command
 from vtbridge.daemon.pipeline import Pipeline, PipelineOptions
 
 
+def until(predicate, timeout=20.0):
+    deadline = time.monotonic() + timeout
+    while not predicate():
+        assert time.monotonic() < deadline, "timed out"
+        time.sleep(0.05)
+
+
 def test_set_vcam_messages_are_checked_before_they_reach_the_pipeline():
     assert parse_command('{"kind": "set_vcam", "arg": {"blur": 30}}') == Command("set_vcam", {"blur": 30})
     for bad in ('{"kind": "set_vcam", "arg": "blur"}', '{"kind": "set_vcam", "arg": {}}',
@@ -57,19 +64,11 @@ def test_dashboard_shows_what_the_meeting_sees_and_changes_effects(monkeypatch):
             page.locator("#vcam-frame-auto").check()
             page.locator("#vcam-background").fill("green")
             page.locator("#vcam-background-set").click()
-            wait_js(page, "document.getElementById('vcam-background').value === 'green'", timeout=10)
-            wait_js(page, "document.getElementById('vcam-frame-auto').checked", timeout=10)
-            snap = pipe.snapshot()
-            assert snap.vcam["background"] == "green" and snap.vcam["frame"] == "auto"
+            until(lambda: pipe.snapshot().vcam["background"] == "green" and pipe.snapshot().vcam["frame"] == "auto")
             page.locator("#vcam-size").select_option("1280x720")  # the camera reopens at the new size
-            deadline = time.monotonic() + 20
-            while not (len(cam.instances) == 2 and cam.instances[1].frames):
-                assert time.monotonic() < deadline, "the camera was not reopened at the new size"
-                time.sleep(0.05)
+            until(lambda: len(cam.instances) == 2 and cam.instances[1].frames)  # reopened at the new size
             assert cam.instances[1].frames[-1].shape == (720, 1280, 3) and cam.instances[0].closed == 1
-            while pipe.snapshot().vcam["size"] != "1280x720":  # published with the next tracked frame
-                assert time.monotonic() < deadline + 10, pipe.snapshot().vcam
-                time.sleep(0.05)
+            until(lambda: pipe.snapshot().vcam["size"] == "1280x720")
             (REPO / "test-artifacts").mkdir(exist_ok=True)
             page.wait_for_timeout(600)
             page.screenshot(path=str(REPO / "test-artifacts" / "dashboard-vcam.png"))
