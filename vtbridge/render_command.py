@@ -80,7 +80,8 @@ def register(subparsers) -> None:
     r.add_argument("--backend", default="auto", choices=("auto", "obs", "unitycapture", "v4l2loopback"),
                    help="virtual camera backend (default: the first that works)")
     r.add_argument("--device", default="", help="virtual camera device, e.g. /dev/video10 (default: any free one)")
-    r.add_argument("--duration", type=float, default=None, metavar="S", help="--vcam: stop after S seconds")
+    r.add_argument("--duration", type=float, default=None, metavar="S",
+                   help="stop after S seconds (of the source's time with --out)")
     r.add_argument("--quiet", action="store_true", help="no progress bar or status lines")
     r.set_defaults(func=cmd_render)
 
@@ -89,13 +90,13 @@ def cmd_render(args) -> int:
     settings = settings_from_args(args)
     if args.out:
         return render_file(args.source, Path(args.out), settings, explicit_fps=args.fps is not None,
-                           progress=not args.quiet)
+                           progress=not args.quiet, duration=args.duration)
     return render_live(args.source, settings, backend=args.backend, device=args.device, duration=args.duration,
                        quiet=args.quiet)
 
 
 def render_file(spec: str, out: Path, settings: RenderSettings, *, explicit_fps: bool = False,
-                progress: bool = True) -> int:
+                progress: bool = True, duration: float | None = None) -> int:
     """Every frame of ``spec`` tracked and rendered into ``out`` (a video, or a picture for an image source)."""
     from vtbridge.outputs.vcam_sinks import FileSink
     from vtbridge.progress import Progress
@@ -112,16 +113,21 @@ def render_file(spec: str, out: Path, settings: RenderSettings, *, explicit_fps:
         settings = replace(settings, fps=float(source.fps))
     sink = None if as_picture else FileSink(out)
     renderer = make_renderer(settings)
-    bar = Progress(source.frame_count, "render", enabled=progress)
-    n = 0
+    total = source.frame_count
+    if duration is not None and total and source.fps:
+        total = min(total, int(duration * source.fps + 0.999))
+    bar = Progress(total, "render", enabled=progress)
+    n, first_t = 0, 0.0
     try:
         if sink is not None:
             sink.open(settings.width, settings.height, settings.fps)
         with Tracker() as tracker:
             while True:
                 frame = source.read()
-                if frame is None:
+                if frame is None or duration is not None and n and frame.t - first_t >= duration:
                     break
+                if n == 0:
+                    first_t = frame.t
                 image = renderer.render(frame, tracker.process(frame))
                 if sink is not None:
                     sink.send(image)

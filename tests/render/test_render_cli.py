@@ -104,3 +104,10 @@ def test_run_vcam_keeps_tracking_and_says_what_to_install_without_a_driver(tmp_p
     assert status and "vcam: error" in status[-1] and "no virtual camera found" in status[-1]
     assert "frame->send" in status[-1] and "dropped" in status[-1]
     assert "with a face" in proc.stdout and "Traceback" not in proc.stderr
+
+
+def test_duration_limits_a_file_render(tmp_path):
+    out = tmp_path / "two-seconds.mp4"
+    assert main(["render", str(VENDORED_CLIP), "--out", str(out), "--duration", "2", "--quiet", "--size",
+                 "320x240"]) == 0
+    assert len(frames_of(out)) == 50  # 2 s of a 25 fps clip

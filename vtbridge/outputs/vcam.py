@@ -121,11 +121,13 @@ class VcamOutput:
                   "render_ms": round(self._render_ms, 1)}
         return OutputStatus(name=self.name, state=state, packets=self.sent, last_error=self._error, detail=detail)
 
-    def close(self) -> None:
+    def close(self, timeout: float = 1.0) -> None:
+        """Stop rendering; the render thread closes the sinks itself, so a driver that hangs cannot hold up the
+        caller (the tracking thread, when the output is switched off) for more than ``timeout``."""
         self._stop.set()
         self._slot.close()
         if self._thread is not threading.current_thread():
-            self._thread.join(timeout=3.0)
+            self._thread.join(timeout=timeout)
 
     # ---- render thread ---------------------------------------------------------------------------------------
     def _run(self) -> None:
