@@ -198,3 +198,33 @@ def test_bad_settings_from_the_dashboard_keep_the_old_ones(monkeypatch, tmp_path
         assert out.preview().shape == (360, 640, 3) and out.settings.blur == 30
     finally:
         out.close()
+
+
+def test_a_frame_that_fails_to_render_is_reported_and_the_camera_goes_on(monkeypatch):
+    cam = install(monkeypatch)
+
+    class Flaky:
+        calls = 0
+
+        def render(self, frame, face):
+            Flaky.calls += 1
+            if Flaky.calls == 2:
+                raise ValueError("odd landmarks")
+            return np.full((240, 320, 3), Flaky.calls, np.uint8)
+
+        def close(self):
+            pass
+
+    frames, faces = tracked("drive_d20.mp4", step=20)
+    out = VcamOutput(RenderSettings(width=320, height=240, fps=30), [VirtualCameraSink("auto")], renderer=Flaky())
+    try:
+        out.send_frame(frames[0], faces[0])
+        wait(lambda: out.rendered == 1)
+        out.send_frame(frames[1], faces[1])
+        wait(lambda: out.status().state == "error")
+        assert "rendering failed: ValueError: odd landmarks" in out.status().last_error
+        out.send_frame(frames[2], faces[2])
+        wait(lambda: out.rendered == 2 and out.status().state == "ok")
+        wait(lambda: int(cam.instances[0].frames[-1][0, 0, 0]) == 3)
+    finally:
+        out.close()

@@ -53,7 +53,8 @@ class VcamOutput:
         self._lock = threading.Lock()
         self._open: list[bool] = [False] * len(self.sinks)
         self._retry_at = 0.0
-        self._error: str | None = None
+        self._error: str | None = None  # why a sink is not open (no driver, busy) or settings were refused
+        self._render_error: str | None = None  # the last frame could not be rendered
         self._image: np.ndarray | None = None
         self.rendered = 0
         self._render_ms = 0.0  # running mean of one frame's render time (read by status from another thread)
@@ -109,7 +110,8 @@ class VcamOutput:
         fps = (len(times) - 1) / (times[-1] - times[0]) if len(times) >= 2 and times[-1] > times[0] else 0.0
         if times and time.monotonic() - times[-1] > 2.0:
             fps = 0.0
-        if self._error:
+        error = self._error or self._render_error
+        if error:
             state = "error"
         elif self.sent == 0:
             state = "connecting"
@@ -119,7 +121,7 @@ class VcamOutput:
                   "size": f"{self.settings.width}x{self.settings.height}", "mode": self.settings.mode,
                   "sinks": ", ".join(s.description for s in self.sinks) or "preview only",
                   "render_ms": round(self._render_ms, 1)}
-        return OutputStatus(name=self.name, state=state, packets=self.sent, last_error=self._error, detail=detail)
+        return OutputStatus(name=self.name, state=state, packets=self.sent, last_error=error, detail=detail)
 
     def close(self, timeout: float = 1.0) -> None:
         """Stop rendering; the render thread closes the sinks itself, so a driver that hangs cannot hold up the
@@ -167,7 +169,14 @@ class VcamOutput:
                 frame, face = item
                 self._apply_pending()  # settings that came while waiting apply to this frame already
                 t0 = time.perf_counter()
-                self._image = self._renderer.render(frame, face)
+                try:
+                    self._image = self._renderer.render(frame, face)
+                except Exception as exc:  # one bad frame must not end the camera: keep the last picture
+                    if self._render_error is None:
+                        log.exception("virtual camera: rendering a frame failed")
+                    self._render_error = f"rendering failed: {type(exc).__name__}: {exc}"
+                    continue
+                self._render_error = None
                 ms = (time.perf_counter() - t0) * 1000.0
                 self._render_ms = ms if not self.rendered else self._render_ms + 0.1 * (ms - self._render_ms)
                 self.rendered += 1
