@@ -14,7 +14,7 @@ from vtbridge.daemon import config as cfg
 from vtbridge.daemon.app import build_bindings, persist
 from vtbridge.daemon.control import Command
 from vtbridge.daemon.pipeline import Pipeline, PipelineOptions
-from vtbridge.daemon.vcam import VcamBinding, apply_changes, settings_from_config
+from vtbridge.daemon.vcam import VcamBinding, apply_changes, settings_from_config, vcam_choice
 from vtbridge.errors import ConfigError
 from vtbridge.render.settings import RenderSettings
 
@@ -80,7 +80,7 @@ def test_effects_change_live_and_bad_ones_are_one_line(daemon, tmp_path):
     wait(lambda: cam.instances and len(cam.instances[0].frames) >= 5)
     pipe.submit(Command("set_vcam", {"blur": 40, "frame": "auto"}))
     wait(lambda: pipe.snapshot().vcam.get("blur") == 40)
-    assert Command("set_vcam", {"blur": 40, "frame": "auto"}) in changes
+    assert Command("set_vcam", {"blur": 40}) in changes and Command("set_vcam", {"frame": "auto"}) in changes
     pipe.submit(Command("set_vcam", {"background": str(tmp_path / "missing.png")}))
     wait(lambda: any("virtual camera setting not applied" in line for line in lines))
     line = next(line for line in lines if "virtual camera setting not applied" in line)
@@ -127,8 +127,11 @@ def test_config_section_and_viewer_changes_map_onto_render_settings():
 
 
 def test_choices_are_saved_to_the_config():
-    persist(Command("set_vcam", {"blur": 25, "background": "green"}))
-    persist(Command("set_output", ("vcam", True)))
+    """Each setting a viewer changes is one saved choice (a config key and value), like a toggled output."""
+    assert vcam_choice(Command("set_vcam", {"blur": 25})) == ("outputs.vcam.blur", 25)
+    for cmd in (Command("set_vcam", {"blur": 25}), Command("set_vcam", {"background": "green"}),
+                Command("set_output", ("vcam", True))):
+        persist(cmd)
     saved = cfg.load().outputs.vcam
     assert (saved.blur, saved.background, saved.enabled) == (25, "green", True)
 

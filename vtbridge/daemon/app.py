@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from vtbridge.daemon import config as cfg
 from vtbridge.daemon.control import Command
 from vtbridge.daemon.pipeline import Binding, Pipeline, PipelineOptions
+from vtbridge.daemon.vcam import VcamBinding, vcam_choice
 from vtbridge.errors import VtbridgeError
 from vtbridge.sources.camera import CameraRequest
 
@@ -43,7 +44,6 @@ def _say(line: str) -> None:
 def build_bindings(config: cfg.Config, vts_profile: str) -> list[Binding]:
     """Every output the tray can toggle. UDP senders are cheap and made now; the VTube Studio client connects (and
     may ask the user for approval), so it is only made once it is enabled."""
-    from vtbridge.daemon.vcam import VcamBinding
     from vtbridge.outputs.udp import ifm_output, vmc_output
 
     o = config.outputs
@@ -79,8 +79,7 @@ def persist(cmd: Command) -> None:
         elif cmd.kind == "set_camera":
             cfg.set_value("source", str(cmd.arg))
         elif cmd.kind == "set_vcam":
-            for key, value in dict(cmd.arg).items():
-                cfg.set_value(f"outputs.vcam.{key}", value)
+            cfg.set_value(*vcam_choice(cmd))
     except (VtbridgeError, OSError) as err:  # disk full, read-only folder, a file locked by another program
         _say(f"could not save the setting ({err}); it applies to this run only")
 

@@ -393,7 +393,8 @@ class Pipeline:
                     except VtbridgeError as err:  # a missing background picture, an absurd size: say so, keep going
                         self.print(f"virtual camera setting not applied: {err}")
                         return
-                    self._changed(Command("set_vcam", changed))
+                    for key, value in changed.items():  # one saved choice per setting
+                        self._changed(Command("set_vcam", {key: value}))
         elif cmd.kind == "calibrate":
             name = self._live.last_frame.source if self._live.last_frame else self.options.source
             live.recorder = CalibrationRecorder(2.0, source=name)

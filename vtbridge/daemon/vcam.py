@@ -58,6 +58,12 @@ def apply_changes(settings: RenderSettings, changes: dict) -> RenderSettings:
     return new
 
 
+def vcam_choice(cmd) -> tuple[str, object]:
+    """The config key and value a one-setting ``set_vcam`` command (as the pipeline reports it) leaves in the file."""
+    ((key, value),) = dict(cmd.arg).items()
+    return f"outputs.vcam.{key}", value
+
+
 class VcamBinding(Binding):
     def __init__(self, config: VcamConfig, profile: str) -> None:
         self.settings = settings_from_config(config)
