@@ -48,8 +48,13 @@ def cmd_bench(args) -> int:
     from vtbridge.bench import format_table, run_bench
 
     voice = args.voice not in (None, "synthetic")
+    vcam = None
+    if args.vcam:
+        from vtbridge.render_command import settings_from_args
+
+        vcam = settings_from_args(args)
     report = run_bench(args.source, frames=args.frames, profile=args.profile, progress=not args.json,
-                       mic=args.voice if voice else None, voice=args.voice is not None)
+                       mic=args.voice if voice else None, voice=args.voice is not None, vcam=vcam)
     print(json.dumps(report) if args.json else format_table(report, args.source))
     return 0
 
@@ -107,6 +112,11 @@ def build_parser() -> argparse.ArgumentParser:
     b.add_argument("--voice", nargs="?", const="synthetic", default=None, metavar="FILE.wav",
                    help="also time the microphone path (audio frame -> next packet) on this WAV, or a synthetic "
                         "voice; adds a \"voice\" object to --json")
+    b.add_argument("--vcam", action="store_true", help="also time the virtual camera's render path (segment, "
+                                                        "composite, effects, sink) with the render flags below")
+    from vtbridge.render_command import add_render_flags
+
+    add_render_flags(b)
     b.set_defaults(func=cmd_bench)
 
     c = sub.add_parser("cameras", help="list cameras and their modes")
@@ -121,7 +131,7 @@ def build_parser() -> argparse.ArgumentParser:
     k.set_defaults(func=cmd_calibrate)
 
     for module in ("vtbridge.run_command", "vtbridge.mapping.commands", "vtbridge.daemon.config_commands",
-                   "vtbridge.voice_command"):
+                   "vtbridge.voice_command", "vtbridge.render_command"):
         try:
             mod = __import__(module, fromlist=["register"])
         except ImportError:

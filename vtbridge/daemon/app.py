@@ -18,13 +18,14 @@ from vtbridge.daemon import config as cfg
 from vtbridge.daemon.pipeline import Binding, Pipeline, PipelineOptions
 from vtbridge.daemon.persist import ChoiceSaver
 from vtbridge.daemon.profile_choice import usable_profile
+from vtbridge.daemon.vcam import VcamBinding
 from vtbridge.errors import ConfigError, VtbridgeError
 from vtbridge.sources.camera import CameraRequest
 
 log = logging.getLogger("vtbridge.app")
 
 #: Output slots by name; each name is also its config section under ``outputs`` and its id in the tray/dashboard.
-OUTPUT_NAMES = ("vmc", "ifm", "vts")
+OUTPUT_NAMES = ("vmc", "ifm", "vts", "vcam")
 
 
 @dataclass(frozen=True)
@@ -69,6 +70,7 @@ def build_bindings(config: cfg.Config, vts_profile: str) -> list[Binding]:
         Binding("vmc", config.profile, o.vmc.enabled, factory=make_vmc, follows_main=True, view=o.vmc.view),
         Binding("ifm", "ifacialmocap", o.ifm.enabled, factory=make_ifm, view=o.ifm.view),
         Binding("vts", vts_profile, o.vts.enabled, factory=make_vts, view=o.vts.view),
+        VcamBinding(o.vcam, config.profile),  # fed with the camera picture and the face, not the mapped values
     ]
 
 
@@ -176,7 +178,7 @@ def run_app(config: cfg.Config, options: AppOptions = AppOptions()) -> int:
 
 def _reconcile_settings(config: cfg.Config) -> None:
     """Settings that live outside the pipeline: the OS autostart entry follows ``autostart`` (so `vtbridge config
-    set autostart true` takes effect at the next start), and a virtual camera asked for is reported missing."""
+    set autostart true` takes effect at the next start)."""
     from vtbridge.daemon import autostart
 
     try:
@@ -184,8 +186,6 @@ def _reconcile_settings(config: cfg.Config) -> None:
             autostart.set_enabled(config.autostart)
     except OSError as err:
         _say(f"could not {'add' if config.autostart else 'remove'} the start-with-system entry: {err}")
-    if config.outputs.vcam.enabled:
-        _say("outputs.vcam.enabled is set, but this version has no virtual camera output yet; it is ignored")
 
 
 def _start_dashboard(pipeline: Pipeline, port: int):

@@ -44,15 +44,18 @@ class Snapshot:
     stages_ms: dict = field(default_factory=dict)  # stage -> mean ms over the last second
     outputs: tuple[OutputInfo, ...] = ()
     landmarks: tuple = ()  # a decimated list of (x, y) normalised points for drawing
+    source_dropped: int = 0  # frames the camera delivered that tracking never took (it fell behind)
+    latency_ms: float = 0.0  # mean time from a frame leaving the source to the last output send
+    vcam: dict = field(default_factory=dict)  # the virtual camera's settings (effects, size, fps, backend)
     voice: dict = field(default_factory=dict)  # microphone: state, level, vowel weights, calibration prompt
 
 
 @dataclass(frozen=True)
 class Command:
     """A request from a viewer. kinds: pause, resume, toggle_output (arg=name), set_output (arg=(name, bool)),
-    set_profile (arg=name), set_camera (arg=source string), set_view (arg="mirror"|"camera"), calibrate, quit;
-    voice: set_voice (arg=bool or None to toggle), calibrate_voice, set_voice_option (arg=(key, value), key one of
-    gain gate smoothing mix_strength)."""
+    set_profile (arg=name), set_camera (arg=source string), set_view (arg="mirror"|"camera"), set_vcam
+    (arg={setting: value}), calibrate, quit; voice: set_voice (arg=bool or None to toggle), calibrate_voice,
+    set_voice_option (arg=(key, value), key one of gain gate smoothing mix_strength)."""
 
     kind: str
     arg: object = None

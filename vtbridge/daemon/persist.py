@@ -28,6 +28,10 @@ def choice_of(cmd: Command) -> tuple[str, object] | None:
         return f"outputs.{name}.enabled", bool(enabled)
     if cmd.kind == "set_camera":
         return "source", str(cmd.arg)
+    if cmd.kind == "set_vcam":
+        from vtbridge.daemon.vcam import vcam_choice
+
+        return vcam_choice(cmd)
     if cmd.kind == "set_view":
         return "view", str(cmd.arg)
     if cmd.kind == "set_voice":

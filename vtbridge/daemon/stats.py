@@ -65,4 +65,6 @@ def snapshot_of(pipeline, t: float) -> Snapshot:
         blendshapes={k: round(v, 3) for k, v in face.blendshape_dict().items()} if face else {},
         values={k: round(v, 3) for k, v in live.last_values.items()},
         stages_ms=pipeline.stages.means(), outputs=tuple(outputs), landmarks=landmarks,
-        voice=voice_snapshot(getattr(pipeline, "voice", None)))
+        voice=voice_snapshot(getattr(pipeline, "voice", None)),
+        source_dropped=live.source_dropped, latency_ms=pipeline.latency.means().get("frame_to_send", 0.0),
+        vcam=next((b.effects() for b in pipeline.bindings if hasattr(b, "effects")), {}))
