@@ -88,11 +88,23 @@ Page custom VirtualCameraPage
 
 !insertmacro MUI_LANGUAGE "English"
 
+; A running vtbridge holds its DLLs open, so files could be neither replaced nor removed. Stop it first (the
+; daemon's config and profile writes are atomic, so nothing the user saved is lost); without admin rights taskkill
+; only reaches this user's own processes.
+!macro StopRunningVtbridge
+  nsExec::Exec '"$SYSDIR\taskkill.exe" /F /IM ${GUI_EXE}'
+  Pop $0
+  nsExec::Exec '"$SYSDIR\taskkill.exe" /F /IM ${CLI_EXE}'
+  Pop $0
+  Sleep 500
+!macroend
+
 ; ---- installer -------------------------------------------------------------------------------------------------
 
 Section "vtbridge (required)" SecMain
   SectionIn RO
   SetShellVarContext current
+  !insertmacro StopRunningVtbridge
   ; An upgrade replaces the program folder wholesale (stale libraries from the old version would shadow the new);
   ; only the folders this installer owns are removed, never the user data folder.
   RMDir /r "$INSTDIR\_internal"
@@ -204,6 +216,7 @@ FunctionEnd
 Section "un.vtbridge (program, shortcuts, start with Windows)" UnSecMain
   SectionIn RO
   SetShellVarContext current
+  !insertmacro StopRunningVtbridge
   Delete "$SMPROGRAMS\${APP}.lnk"
   Delete "$DESKTOP\${APP}.lnk"
   DeleteRegValue HKCU "${RUN_KEY}" "${RUN_VALUE}"
