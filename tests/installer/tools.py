@@ -41,7 +41,10 @@ def load_installer_module(name: str):
     """installer/NAME.py as a module (installer/ is a folder of build scripts, not a package)."""
     if str(INSTALLER) not in sys.path:
         sys.path.insert(0, str(INSTALLER))  # build.py imports its sibling licenses.py
-    spec = importlib.util.spec_from_file_location(f"vtbridge_installer_{name}", INSTALLER / f"{name}.py")
-    mod = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(mod)
-    return mod
+    qualified = f"vtbridge_installer_{name}"
+    if qualified not in sys.modules:
+        spec = importlib.util.spec_from_file_location(qualified, INSTALLER / f"{name}.py")
+        mod = importlib.util.module_from_spec(spec)
+        sys.modules[qualified] = mod  # dataclasses look their module up there
+        spec.loader.exec_module(mod)
+    return sys.modules[qualified]
