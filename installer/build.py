@@ -1,6 +1,7 @@
 """Build the vtbridge bundle for the platform this runs on, and on Windows the installer around it.
 
     python installer/build.py [--dist DIR] [--work DIR] [--installer | --no-installer] [--makensis PATH]
+                              [--no-virtual-camera]
 
 1. Draw the app icon (the tray's badge) into ``WORK/icon`` as PNG and ICO.
 2. Run PyInstaller on ``installer/vtbridge.spec``: one folder, ``DIST/vtbridge`` (plus ``DIST/vtbridge.app`` on
@@ -46,8 +47,8 @@ def draw_icons(out: Path) -> tuple[Path, Path]:
     return png, ico
 
 
-def run_pyinstaller(dist: Path, work: Path, icon: Path | None) -> None:
-    env = dict(os.environ, VTBRIDGE_ICON=str(icon) if icon else "")
+def run_pyinstaller(dist: Path, work: Path, icon: Path | None, exclude: tuple[str, ...] = ()) -> None:
+    env = dict(os.environ, VTBRIDGE_ICON=str(icon) if icon else "", VTBRIDGE_EXCLUDE=",".join(exclude))
     cmd = [sys.executable, "-m", "PyInstaller", "--noconfirm", "--log-level", "WARN",
            "--distpath", str(dist), "--workpath", str(work / "pyinstaller"), str(SPEC)]
     if subprocess.run(cmd, env=env, cwd=REPO).returncode != 0:
@@ -64,7 +65,7 @@ def licence_targets(dist: Path) -> list[Path]:
     return targets
 
 
-def gather_licences(dist: Path) -> list:
+def gather_licences(dist: Path, exclude: tuple[str, ...] = ()) -> list:
     sys.path.insert(0, str(HERE))
     from licenses import collect
 
@@ -72,7 +73,7 @@ def gather_licences(dist: Path) -> list:
 
     notices = []
     for target in licence_targets(dist):
-        notices = collect(target, paths.models_dir())
+        notices = collect(target, paths.models_dir(), exclude=exclude)
     missing = [n.name for n in notices if n.text_missing]
     if missing:
         print(f"note: no licence text shipped by {', '.join(missing)}; licenses/README.txt names their licence "
@@ -126,6 +127,8 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--installer", action=argparse.BooleanOptionalAction, default=None,
                    help="also compile the NSIS installer (default: on Windows only)")
     p.add_argument("--makensis", help="path of makensis (default: on PATH or in Program Files)")
+    p.add_argument("--no-virtual-camera", action="store_true",
+                   help="leave out pyvirtualcam (GPL-2.0): no virtual webcam, no GPL obligations for the bundle")
     args = p.parse_args(argv)
 
     from vtbridge import __version__
@@ -135,8 +138,9 @@ def main(argv: list[str] | None = None) -> int:
     try:
         png, ico = draw_icons(work / "icon")
         # Windows takes the ICO, macOS the PNG (PyInstaller converts it to .icns); Linux executables have none.
-        run_pyinstaller(dist, work, {"win32": ico, "darwin": png}.get(sys.platform))
-        notices = gather_licences(dist)
+        exclude = ("pyvirtualcam",) if args.no_virtual_camera else ()
+        run_pyinstaller(dist, work, {"win32": ico, "darwin": png}.get(sys.platform), exclude)
+        notices = gather_licences(dist, exclude)
         bundle = dist / "vtbridge"
         print(f"bundle: {bundle} ({folder_size(bundle) / 1e6:.0f} MB, {len(notices)} licence entries) "
               f"in {time.monotonic() - started:.0f} s")

@@ -38,13 +38,15 @@ class PackageNotice:
     text_missing: bool = False
 
 
-def runtime_closure(root: str = "vtbridge") -> list[md.Distribution]:
-    """The installed distributions ``root`` needs at run time (its own distribution excluded)."""
+def runtime_closure(root: str = "vtbridge", exclude: tuple[str, ...] = ()) -> list[md.Distribution]:
+    """The installed distributions ``root`` needs at run time (its own distribution, and ``exclude`` - left out of
+    the bundle - not counted)."""
     seen: dict[str, md.Distribution] = {}
+    skip = {canonicalize_name(e) for e in exclude}
     todo = [root]
     while todo:
         name = canonicalize_name(todo.pop())
-        if name in seen:
+        if name in seen or name in skip:
             continue
         try:
             dist = md.distribution(name)
@@ -124,7 +126,8 @@ def _python_licence() -> Path | None:
     return None
 
 
-def collect(out: Path, models_dir: Path, root: str = "vtbridge") -> list[PackageNotice]:
+def collect(out: Path, models_dir: Path, root: str = "vtbridge",
+            exclude: tuple[str, ...] = ()) -> list[PackageNotice]:
     """Write the licences folder ``out`` (replacing it) and return what went in; ``text_missing`` marks packages
     whose wheel carries no licence text (their README entry gives the declared licence and where to read it)."""
     if out.exists():
@@ -132,7 +135,7 @@ def collect(out: Path, models_dir: Path, root: str = "vtbridge") -> list[Package
     out.mkdir(parents=True)
     notices: list[PackageNotice] = []
     apache: Path | None = None
-    dists = runtime_closure(root)
+    dists = runtime_closure(root, exclude)
     try:
         dists.append(md.distribution("pyinstaller"))  # its bootloader is in every executable
     except md.PackageNotFoundError:
@@ -183,6 +186,16 @@ def _models_notice(models_dir: Path, out: Path, have_apache: bool) -> PackageNot
     return notice
 
 
+_GPL_NOTICE = [
+    "GPL-2.0 notice: the bundle includes pyvirtualcam (the virtual webcam), licensed under the GNU General",
+    "Public License version 2. You may redistribute this bundle or its installer only under the GPL-2.0 terms",
+    "for that part: pass on the corresponding source code (pyvirtualcam's source is at",
+    "https://github.com/letmaik/pyvirtualcam and on PyPI; vtbridge's own source is public) or a written offer",
+    "to provide it. See \"Licences and redistribution\" in vtbridge's README.",
+    "",
+]
+
+
 def readme(notices: list[PackageNotice]) -> str:
     lines = [
         "vtbridge - third-party licences",
@@ -191,13 +204,9 @@ def readme(notices: list[PackageNotice]) -> str:
         "vtbridge itself is MIT-licensed. This bundle also contains the components below, each under its own",
         "licence; their texts are in the folders named here.",
         "",
-        "GPL-2.0 notice: the bundle includes pyvirtualcam (the virtual webcam), licensed under the GNU General",
-        "Public License version 2. You may redistribute this bundle or its installer only under the GPL-2.0 terms",
-        "for that part: pass on the corresponding source code (pyvirtualcam's source is at",
-        "https://github.com/letmaik/pyvirtualcam and on PyPI; vtbridge's own source is public) or a written offer",
-        "to provide it. See \"Licences and redistribution\" in vtbridge's README.",
-        "",
     ]
+    if any(canonicalize_name(n.name) == "pyvirtualcam" for n in notices):
+        lines += _GPL_NOTICE
     for n in notices:
         head = f"{n.name} {n.version}".strip()
         lines.append(f"* {head} - {n.licence}")
