@@ -81,6 +81,20 @@ class Wine:
         return self.run("reg", "query", key).returncode == 0
 
 
+# The stand-in for the windowed launcher is a real Windows program that just stays running, like the daemon does,
+# so the test can check that an upgrade stops a running vtbridge before it replaces its files.
+STAND_IN_DAEMON = """
+Unicode true
+Target amd64-unicode
+RequestExecutionLevel user
+SilentInstall silent
+OutFile "{out}"
+Section
+  Sleep 120000
+SectionEnd
+"""
+
+
 @pytest.fixture(scope="module")
 def setup_exe(tmp_path_factory) -> Path:
     """The real installer script compiled over a stand-in bundle (same layout as dist/vtbridge)."""
@@ -88,7 +102,11 @@ def setup_exe(tmp_path_factory) -> Path:
     build = load_installer_module("build")
     root = tmp_path_factory.mktemp("nsis")
     payload = root / "payload"
-    for rel, text in {"vtbridge.exe": "console stand-in", "vtbridgew.exe": "windowed stand-in",
+    payload.mkdir()
+    (root / "daemon.nsi").write_text(STAND_IN_DAEMON.format(out=payload / "vtbridgew.exe"))
+    done = subprocess.run([makensis, "-V1", str(root / "daemon.nsi")], capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, done.stdout + done.stderr
+    for rel, text in {"vtbridge.exe": "console stand-in",
                       "_internal/vtbridge/_data/models/manifest.json": '{"models": []}',
                       "_internal/vtbridge/_data/profiles/vseeface.json": "{}",
                       "licenses/README.txt": "vtbridge - third-party licences (stand-in)\n"}.items():
@@ -167,7 +185,7 @@ def test_install_then_uninstall_keeps_user_profiles(wine, setup_exe, places):
     for rel in ("vtbridge.exe", "vtbridgew.exe", "uninstall.exe", "licenses/README.txt",
                 "_internal/vtbridge/_data/profiles/vseeface.json"):
         assert (inst / rel).is_file(), rel
-    assert (inst / "vtbridgew.exe").read_text() == "windowed stand-in"
+    assert (inst / "vtbridgew.exe").read_bytes() == (setup_exe.parent / "payload" / "vtbridgew.exe").read_bytes()
     start_menu, desktop = wine.unix(places["startmenu_lnk"]), wine.unix(places["desktop_lnk"])
     assert start_menu.is_file() and lnk_target_mentions(start_menu, "vtbridgew.exe")
     assert desktop.is_file()
@@ -197,11 +215,36 @@ def test_uninstall_box_removes_user_data_too(wine, setup_exe, places):
     assert not wine.unix(places["instdir"]).exists()
 
 
-def test_upgrade_replaces_program_files_and_keeps_start_with_windows(wine, setup_exe, places):
+def running_daemons(wine) -> list[int]:
+    """Processes of this prefix whose command line names the windowed launcher."""
+    found = []
+    for proc in Path("/proc").glob("[0-9]*"):
+        try:
+            cmdline = (proc / "cmdline").read_bytes().decode(errors="replace")
+            env = (proc / "environ").read_bytes().decode(errors="replace")
+        except OSError:
+            continue
+        if "vtbridgew.exe" in cmdline and f"WINEPREFIX={wine.prefix}" in env:
+            found.append(int(proc.name))
+    return found
+
+
+def test_upgrade_stops_vtbridge_replaces_program_files_and_keeps_start_with_windows(wine, setup_exe, places):
     install(wine, setup_exe, "/AUTOSTART")
     stale = wine.unix(places["instdir"]) / "_internal" / "removed_in_new_version.pyd"
     stale.write_text("old")
-    install(wine, setup_exe)  # the upgrade, run without /AUTOSTART: the entry the user had stays
+    daemon = subprocess.Popen([wine.wine, places["instdir"] + r"\vtbridgew.exe", "run"], env=wine.env,
+                              stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        deadline = time.monotonic() + 30
+        while not running_daemons(wine) and time.monotonic() < deadline:
+            time.sleep(0.2)
+        assert running_daemons(wine), "the stand-in daemon did not start"
+        install(wine, setup_exe)  # the upgrade, run without /AUTOSTART: the entry the user had stays
+        assert daemon.wait(timeout=30) is not None and not running_daemons(wine)  # stopped by the installer
+    finally:
+        if daemon.poll() is None:
+            daemon.kill()
     assert not stale.exists()
     assert (wine.unix(places["instdir"]) / "vtbridge.exe").is_file()
     assert wine.reg_value(RUN_KEY, autostart.RUN_VALUE) is not None
