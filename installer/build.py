@@ -17,6 +17,7 @@ Outputs stay under ``build/`` and ``dist/``, both ignored by git.
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import shutil
 import subprocess
@@ -48,12 +49,18 @@ def draw_icons(out: Path) -> tuple[Path, Path]:
 
 
 def run_pyinstaller(dist: Path, work: Path, icon: Path | None, exclude: tuple[str, ...] = ()) -> None:
-    env = dict(os.environ, VTBRIDGE_ICON=str(icon) if icon else "", VTBRIDGE_EXCLUDE=",".join(exclude))
+    env = dict(os.environ, VTBRIDGE_ICON=str(icon) if icon else "", VTBRIDGE_EXCLUDE=",".join(exclude),
+               VTBRIDGE_MODULES_OUT=str(modules_file(work)))
     cmd = [sys.executable, "-m", "PyInstaller", "--noconfirm", "--log-level", "WARN",
            "--distpath", str(dist), "--workpath", str(work / "pyinstaller"), str(SPEC)]
     if subprocess.run(cmd, env=env, cwd=REPO).returncode != 0:
         raise BuildError("PyInstaller failed (its messages are above); check that `pip install -e \".[test]\"` "
                          "ran in this environment")
+
+
+def modules_file(work: Path) -> Path:
+    """The spec writes the top-level packages it bundled here (JSON list)."""
+    return work / "bundled-top-level.json"
 
 
 def licence_targets(dist: Path) -> list[Path]:
@@ -65,15 +72,16 @@ def licence_targets(dist: Path) -> list[Path]:
     return targets
 
 
-def gather_licences(dist: Path, exclude: tuple[str, ...] = ()) -> list:
+def gather_licences(dist: Path, work: Path, exclude: tuple[str, ...] = ()) -> list:
     sys.path.insert(0, str(HERE))
     from licenses import collect
 
     from vtbridge import paths
 
+    bundled = json.loads(modules_file(work).read_text()) if modules_file(work).is_file() else []
     notices = []
     for target in licence_targets(dist):
-        notices = collect(target, paths.models_dir(), exclude=exclude)
+        notices = collect(target, paths.models_dir(), exclude=exclude, bundled_modules=bundled)
     missing = [n.name for n in notices if n.text_missing]
     if missing:
         print(f"note: no licence text shipped by {', '.join(missing)}; licenses/README.txt names their licence "
@@ -140,7 +148,7 @@ def main(argv: list[str] | None = None) -> int:
         # Windows takes the ICO, macOS the PNG (PyInstaller converts it to .icns); Linux executables have none.
         exclude = ("pyvirtualcam",) if args.no_virtual_camera else ()
         run_pyinstaller(dist, work, {"win32": ico, "darwin": png}.get(sys.platform), exclude)
-        notices = gather_licences(dist, exclude)
+        notices = gather_licences(dist, work, exclude)
         bundle = dist / "vtbridge"
         print(f"bundle: {bundle} ({folder_size(bundle) / 1e6:.0f} MB, {len(notices)} licence entries) "
               f"in {time.monotonic() - started:.0f} s")

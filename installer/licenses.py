@@ -126,8 +126,21 @@ def _python_licence() -> Path | None:
     return None
 
 
-def collect(out: Path, models_dir: Path, root: str = "vtbridge",
-            exclude: tuple[str, ...] = ()) -> list[PackageNotice]:
+def bundled_distributions(modules: list[str]) -> list[md.Distribution]:
+    """The installed distributions that provide any of these top-level modules (what the bundle really holds)."""
+    owners = md.packages_distributions()
+    names = sorted({canonicalize_name(d) for m in modules for d in owners.get(m, [])})
+    found = []
+    for name in names:
+        try:
+            found.append(md.distribution(name))
+        except md.PackageNotFoundError:
+            pass
+    return found
+
+
+def collect(out: Path, models_dir: Path, root: str = "vtbridge", exclude: tuple[str, ...] = (),
+            bundled_modules: list[str] = ()) -> list[PackageNotice]:
     """Write the licences folder ``out`` (replacing it) and return what went in; ``text_missing`` marks packages
     whose wheel carries no licence text (their README entry gives the declared licence and where to read it)."""
     if out.exists():
@@ -140,6 +153,11 @@ def collect(out: Path, models_dir: Path, root: str = "vtbridge",
         dists.append(md.distribution("pyinstaller"))  # its bootloader is in every executable
     except md.PackageNotFoundError:
         pass
+    known = {canonicalize_name(d.metadata["Name"]) for d in dists} | {canonicalize_name(root)}
+    for extra in bundled_distributions(list(bundled_modules)):  # pulled in by hooks, not declared by vtbridge
+        if canonicalize_name(extra.metadata["Name"]) not in known:
+            known.add(canonicalize_name(extra.metadata["Name"]))
+            dists.append(extra)
     for dist in dists:
         name = dist.metadata["Name"]
         n = PackageNotice(name, dist.version, licence_summary(dist), _homepage(dist))

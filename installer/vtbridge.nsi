@@ -230,7 +230,7 @@ Section "un.vtbridge (program, shortcuts, start with Windows)" UnSecMain
   DeleteRegKey HKCU "${UNINST_KEY}"
 SectionEnd
 
-Section /o "un.Also remove my profiles, settings, calibration and logs" UnSecUserData
+Section /o "un.Also remove my profiles, settings, calibration, logs and converted models" UnSecUserData
   SetShellVarContext current
   RMDir /r "${USERDATA}"
 SectionEnd
