@@ -101,13 +101,21 @@ def find_makensis(given: str | None = None) -> str | None:
     return None
 
 
+def file_version(version: str) -> str:
+    """Windows' four-number file version for a package version (``0.2.0rc1`` -> ``0.2.0.0``)."""
+    from packaging.version import Version
+
+    release = list(Version(version).release[:4])
+    return ".".join(str(n) for n in release + [0] * (4 - len(release)))
+
+
 def makensis_command(makensis: str, payload: Path, outfile: Path, version: str, icon: Path | None = None,
                      licence: Path | None = None, windows: bool = os.name == "nt") -> list[str]:
     """The makensis command line for ``installer/vtbridge.nsi`` over ``payload`` (a bundle folder, or a stand-in
     with the same layout in the tests)."""
     opt = "/" if windows else "-"  # makensis on Windows takes /X; the POSIX build only -X
     cmd = [makensis, f"{opt}V2", f"{opt}WX", f"{opt}INPUTCHARSET", "UTF8", f"{opt}DVERSION={version}",
-           f"{opt}DPAYLOAD={payload}", f"{opt}DOUTFILE={outfile}"]
+           f"{opt}DFILEVERSION={file_version(version)}", f"{opt}DPAYLOAD={payload}", f"{opt}DOUTFILE={outfile}"]
     if icon:
         cmd.append(f"{opt}DICON={icon}")
     if licence:

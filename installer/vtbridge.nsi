@@ -27,6 +27,9 @@ SetCompressor /SOLID lzma
 !ifndef PAYLOAD
   !error "define PAYLOAD, the PyInstaller one-folder bundle (makensis -DPAYLOAD=dist/vtbridge)"
 !endif
+!ifndef FILEVERSION
+  !define FILEVERSION "${VERSION}.0"   ; build.py passes the four-number form of any version
+!endif
 !ifndef OUTFILE
   !define OUTFILE "vtbridge-${VERSION}-setup.exe"
 !endif
@@ -52,11 +55,11 @@ OutFile "${OUTFILE}"
 InstallDir "$LOCALAPPDATA\Programs\${APP}"
 InstallDirRegKey HKCU "${UNINST_KEY}" "InstallLocation"
 BrandingText "${APP} ${VERSION}"
-VIProductVersion "${VERSION}.0"
+VIProductVersion "${FILEVERSION}"
 VIAddVersionKey "ProductName" "${APP}"
 VIAddVersionKey "ProductVersion" "${VERSION}"
 VIAddVersionKey "FileDescription" "${APP} installer"
-VIAddVersionKey "FileVersion" "${VERSION}"
+VIAddVersionKey "FileVersion" "${FILEVERSION}"
 VIAddVersionKey "LegalCopyright" "vtbridge contributors (MIT); bundled components under their own licences"
 
 Var VCam          ; "1" when OBS Virtual Camera is registered

@@ -113,8 +113,8 @@ def setup_exe(tmp_path_factory) -> Path:
         (payload / rel).parent.mkdir(parents=True, exist_ok=True)
         (payload / rel).write_text(text)
     icon = build.draw_icons(root / "icon")[1]
-    out = root / "vtbridge-9.8.7-setup.exe"
-    cmd = build.makensis_command(makensis, payload, out, "9.8.7", icon, payload / "licenses" / "README.txt",
+    out = root / "vtbridge-9.8.7rc1-setup.exe"
+    cmd = build.makensis_command(makensis, payload, out, "9.8.7rc1", icon, payload / "licenses" / "README.txt",
                                  windows=False)
     done = subprocess.run(cmd, capture_output=True, text=True, timeout=120)
     assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
@@ -193,7 +193,7 @@ def test_install_then_uninstall_keeps_user_profiles(wine, setup_exe, places):
     gui = places["instdir"] + "\\" + autostart.GUI_LAUNCHER + ".exe"
     assert wine.reg_value(RUN_KEY, autostart.RUN_VALUE) == autostart.run_key_value([gui, "run"])
     assert wine.reg_value(UNINST_KEY, "DisplayName") == "vtbridge"
-    assert wine.reg_value(UNINST_KEY, "DisplayVersion") == "9.8.7"
+    assert wine.reg_value(UNINST_KEY, "DisplayVersion") == "9.8.7rc1"  # a pre-release builds too
     assert wine.reg_value(UNINST_KEY, "UninstallString") == f'"{places["instdir"]}\\uninstall.exe"'
     assert wine.reg_value(UNINST_KEY, "InstallLocation") == places["instdir"]
 
