@@ -165,13 +165,13 @@ Function VirtualCameraPage
 webcam will appear in meeting apps as $\"OBS Virtual Camera$\". Close OBS's own virtual camera while vtbridge uses it."
     Pop $0
   ${Else}
-    ${NSD_CreateLabel} 0 0 100% 96u "No virtual camera was found (OBS Virtual Camera is not registered).$\r$\n$\r$\n\
+    ${NSD_CreateLabel} 0 0 100% 76u "No virtual camera was found (OBS Virtual Camera is not registered).$\r$\n$\r$\n\
 Face tracking for VSeeFace, VNyan, Warudo and VTube Studio works without it. For vtbridge's virtual webcam in \
 meetings, install OBS Studio 26.1 or newer (free): its installer registers $\"OBS Virtual Camera$\". With a portable \
 OBS, run its virtualcam-install.bat as administrator once.$\r$\n$\r$\nYou can do this later: vtbridge finds the \
 camera the next time it starts."
     Pop $0
-    ${NSD_CreateLink} 0 104u 100% 12u "Download OBS Studio: ${OBS_DOWNLOAD}"
+    ${NSD_CreateLink} 0 80u 100% 12u "Download OBS Studio: ${OBS_DOWNLOAD}"
     Pop $1
     ${NSD_OnClick} $1 OpenObsDownload
   ${EndIf}
