@@ -55,6 +55,8 @@ def test_version_from_the_bundle(bundle):
     done = run(bundle, "--version")
     assert done.returncode == 0, done.stderr
     assert done.stdout.strip() == f"vtbridge {__version__}"
+    bare = run(bundle)  # the console executable without arguments: help, like the pip one (only the windowed
+    assert bare.returncode == 2 and "install-desktop" in bare.stdout  # launchers start the daemon instead)
 
 
 def test_track_a_real_clip_from_the_bundle_matches_the_pip_install(bundle, tmp_path):
@@ -137,3 +139,45 @@ def test_install_desktop_from_the_bundle_points_at_the_bundle(bundle, tmp_path):
         assert check.returncode == 0, check.stdout + check.stderr
     assert run(bundle, "install-desktop", "--uninstall", env=env).returncode == 0
     assert not menu.exists() and not auto.exists()
+
+
+def test_daemon_from_the_bundle_serves_the_dashboard_and_sends_vmc(bundle, tmp_path):
+    """The whole daemon as the Start-menu shortcut runs it (minus the tray): demo clip -> VMC packets on a real
+    UDP socket, and the dashboard page served from the bundled static files."""
+    import socket
+    import time
+    import urllib.request
+
+    rx = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    rx.bind(("127.0.0.1", 0))
+    rx.settimeout(0.5)
+    port = rx.getsockname()[1]
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("PYTHON", "VIRTUAL_ENV"))}
+    env["VTBRIDGE_HOME"] = str(tmp_path / "home")
+    proc = subprocess.Popen([str(exe(bundle)), "run", "--no-tray", "--demo", "--duration", "6",
+                             "--vmc", f"127.0.0.1:{port}"], stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                            text=True, env=env)
+    try:
+        url = None
+        for line in proc.stdout:
+            if line.startswith("dashboard: "):
+                url = line.split(" ", 1)[1].strip()
+                break
+        assert url, "no dashboard line"
+        with urllib.request.urlopen(url, timeout=10) as page:
+            assert page.status == 200 and b"<html" in page.read().lower()
+        packets, deadline = [], time.monotonic() + 10
+        while len(packets) < 20 and time.monotonic() < deadline:
+            try:
+                packets.append(rx.recv(65536))
+            except socket.timeout:
+                pass
+        assert len(packets) >= 20
+        assert all(p.startswith(b"#bundle\0") for p in packets)
+        assert any(b"/VMC/Ext/Blend/Val" in p for p in packets)
+        rest = proc.communicate(timeout=60)[0]
+        assert proc.returncode == 0, rest[-2000:]
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+        rx.close()
