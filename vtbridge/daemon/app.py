@@ -181,10 +181,9 @@ def _reconcile_settings(config: cfg.Config) -> None:
     set autostart true` takes effect at the next start)."""
     from vtbridge.daemon import autostart
 
-    try:
-        if autostart.is_enabled() != config.autostart:
-            autostart.set_enabled(config.autostart)
-    except OSError as err:
+    try:  # the installer, install-desktop or the user may have changed the entry since: see autostart.settle
+        autostart.sync_at_start(config.autostart, lambda on: cfg.set_value("autostart", on))
+    except (OSError, VtbridgeError) as err:
         _say(f"could not {'add' if config.autostart else 'remove'} the start-with-system entry: {err}")
 
 

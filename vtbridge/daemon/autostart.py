@@ -12,6 +12,7 @@ import shutil
 import subprocess
 import sys
 from pathlib import Path
+from typing import Callable
 
 from vtbridge.errors import ConfigError
 
@@ -20,9 +21,33 @@ RUN_VALUE = "vtbridge"  # Windows Run key value name
 RUN_KEY = r"Software\Microsoft\Windows\CurrentVersion\Run"
 
 
+GUI_LAUNCHER = "vtbridgew"  # the windowed executable of the Windows bundle (installer shortcut and Run key)
+
+
+def starts_daemon_without_arguments(executable: str, platform: str = sys.platform) -> bool:
+    """Whether a bundled executable started with no arguments should run the daemon: the windowed launchers
+    (``vtbridgew.exe``, the macOS ``.app``) are started by the Start menu, the Run key or Finder, with no console
+    to print help to."""
+    path = Path(executable)
+    return path.stem.lower() == GUI_LAUNCHER or (platform == "darwin" and ".app/Contents/MacOS/" in path.as_posix())
+
+
+def bundled_command(executable: str, args: tuple[str, ...] = ("run",), platform: str = sys.platform) -> list[str]:
+    """The launch command inside a PyInstaller bundle: on Windows the windowed ``vtbridgew.exe`` beside the running
+    executable (no console window at login; the same command line the installer writes to the Run key)."""
+    exe = Path(executable)
+    if platform == "win32" and exe.stem.lower() != GUI_LAUNCHER:
+        gui = exe.with_name(GUI_LAUNCHER + ".exe")
+        exe = gui if gui.exists() else exe
+    return [str(exe), *args]
+
+
 def launch_command(args: tuple[str, ...] = ("run",)) -> list[str]:
-    """How to start the daemon: the installed ``vtbridge`` script, else this Python with ``-m vtbridge.cli``.
-    On Windows ``pythonw.exe`` is preferred so no console window opens at login."""
+    """How to start the daemon: the bundle's own executable when frozen (installer builds), else the installed
+    ``vtbridge`` script, else this Python with ``-m vtbridge.cli``. On Windows ``pythonw.exe`` is preferred so no
+    console window opens at login."""
+    if getattr(sys, "frozen", False):
+        return bundled_command(sys.executable, args)
     exe = shutil.which("vtbridge")
     if exe and sys.platform != "win32":
         return [exe, *args]
@@ -43,13 +68,18 @@ def _desktop_exec_arg(arg: str) -> str:
     return quoted.replace("\\", "\\\\").replace("%", "%%")
 
 
+def desktop_exec(argv: list[str]) -> str:
+    """The value of an ``Exec`` key for ``argv`` (the autostart entry and install-desktop's menu entry share it)."""
+    return " ".join(_desktop_exec_arg(a) for a in argv)
+
+
 def desktop_entry(argv: list[str]) -> str:
     return "\n".join([
         "[Desktop Entry]",
         "Type=Application",
         "Name=vtbridge",
         "Comment=Webcam face motion capture for VTubers",
-        "Exec=" + " ".join(_desktop_exec_arg(a) for a in argv),
+        "Exec=" + desktop_exec(argv),
         "Terminal=false",
         "X-GNOME-Autostart-enabled=true",
         "",
@@ -62,8 +92,9 @@ def launch_agent_plist(argv: list[str]) -> str:
 
 
 def run_key_value(argv: list[str]) -> str:
-    """The Run key's REG_SZ data: a Windows command line (quoting as CreateProcess parses it)."""
-    return subprocess.list2cmdline(argv)
+    """The Run key's REG_SZ data: a Windows command line (quoting as CreateProcess parses it). The program is always
+    quoted, so the value is byte-identical to the one the installer writes (``"...\\vtbridgew.exe" run``)."""
+    return f'"{argv[0]}"' + "".join(" " + subprocess.list2cmdline([a]) for a in argv[1:])
 
 
 # ---- per-platform places ----------------------------------------------------------------------------------------
@@ -139,4 +170,54 @@ def is_enabled(platform: str = sys.platform) -> bool:
 def set_enabled(on: bool, argv: list[str] | None = None) -> bool:
     """Enable or disable; returns the state actually in force afterwards (what the tray shows as checked)."""
     enable(argv) if on else disable()
-    return is_enabled()
+    now = is_enabled()
+    remember(now)
+    return now
+
+
+# ---- who changed it last: the config, or the system (installer, uninstaller, the user's own tools) -------------
+def settle(wanted: bool, present: bool, last: bool | None) -> bool:
+    """The start-with-system state to hold when the daemon starts.
+
+    ``wanted`` is the config's ``autostart``, ``present`` whether the system entry exists, ``last`` the state
+    vtbridge itself last saw or set (None: never). A config changed since then (``vtbridge config set autostart``)
+    wins; otherwise the entry was added or removed outside vtbridge (the installer's "Start with Windows" box,
+    ``vtbridge install-desktop``, an uninstaller, the user deleting the file) and the config follows it. On the
+    very first start an entry that exists is kept: the installer put it there."""
+    if last is None:
+        return wanted or present
+    return wanted if wanted != last else present
+
+
+def sync_at_start(wanted: bool, save_config: Callable[[bool], None]) -> bool:
+    """Bring the system entry and the config's ``autostart`` to one state (see ``settle``); returns it."""
+    present = is_enabled()
+    state = settle(wanted, present, remembered())
+    if state != present:
+        state = set_enabled(state)
+    remember(state)
+    if state != wanted:
+        save_config(state)
+    return state
+
+
+def _memo_path() -> Path:
+    from vtbridge import paths
+
+    return paths.user_state_dir() / "autostart-applied"
+
+
+def remembered() -> bool | None:
+    try:
+        return {"1": True, "0": False}.get(_memo_path().read_text(encoding="utf-8").strip())
+    except OSError:
+        return None
+
+
+def remember(state: bool) -> None:
+    try:
+        path = _memo_path()
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text("1" if state else "0", encoding="utf-8")
+    except OSError:
+        pass  # only a hint for the next start; losing it means "first start" rules, which keep the entry
