@@ -98,11 +98,26 @@ def test_warp_is_exact_for_a_pure_shift():
     tris = np.array([[0, 1, 4], [1, 3, 5], [3, 2, 5], [2, 0, 4], [4, 1, 5], [4, 5, 2]], dtype=np.int32)
     dst = pts.copy()
     dst[4:] += (7, 5)  # move the inner points only
-    warp = PiecewiseAffineWarp((160, 120), tris)
+    warp = PiecewiseAffineWarp((160, 120), tris, step=1)
     out = warp.apply(image, pts, dst)
     # The inner point's neighbourhood moved with it; the corners stayed.
     assert np.abs(out[45:50, 67:72].astype(int) - image[40:45, 60:65].astype(int)).mean() < 3
     assert np.array_equal(out[0, 0], image[0, 0]) and np.array_equal(out[119, 159], image[119, 159])
+
+
+def test_coarse_maps_agree_with_exact_maps(reenacted):
+    """The default warp evaluates its maps on a 2x coarser grid: exact inside triangles, close at their edges."""
+    r, faces, _, _, _ = reenacted
+    from vtbridge.render.reenact.motion import face_pose, retarget
+
+    r.calibrate(faces[0])
+    k = int(np.argmax([abs(f.head.yaw) + f.blendshape("jawOpen") * 20 for f in faces]))
+    target = retarget(r._pose, r._neutral, face_pose(faces[k], reference=r._neutral.frontal()))
+    dst = np.concatenate([target.points, anchor_targets(r.mesh, target.points)])
+    exact = PiecewiseAffineWarp(r.size, r.mesh.triangles, step=1).maps(r.mesh.points, dst)
+    coarse = PiecewiseAffineWarp(r.size, r.mesh.triangles, step=2).maps(r.mesh.points, dst)
+    err = np.hypot(exact[0] - coarse[0], exact[1] - coarse[1])
+    assert err.mean() < 0.02 and np.percentile(err, 99.5) < 0.5
 
 
 def test_mesh_has_no_holes_inside_the_face():

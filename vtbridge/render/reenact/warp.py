@@ -78,12 +78,14 @@ class PiecewiseAffineWarp:
             return map_x, map_y
         k = self.step
         corners = np.concatenate([dst[self.triangles[use]].reshape(-1, 2), src[self.triangles[use]].reshape(-1, 2)])
-        x0, y0 = (np.maximum(np.floor(corners.min(axis=0)).astype(int) - 2 * k, 0) // k) * k
-        x1, y1 = np.minimum(np.ceil(corners.max(axis=0)).astype(int) + 2 * k, (w, h))
-        cw, ch = -(-(x1 - x0) // k), -(-(y1 - y0) // k)  # coarse grid covering the box
-        # Coarse pixel (i, j) samples the picture at (x0 + k*j + (k-1)/2, y0 + k*i + (k-1)/2): after a linear
-        # k-times upscale, every fine pixel then gets its own exact affine position.
-        origin = np.array([x0 + (k - 1) / 2, y0 + (k - 1) / 2])
+        x0, y0 = np.maximum(np.floor(corners.min(axis=0)).astype(int), 0)
+        x1, y1 = np.minimum(np.ceil(corners.max(axis=0)).astype(int) + 1, (w, h))
+        # The coarse grid starts one cell before the box and ends one after it, so the linear upscale never
+        # extrapolates at the box's edges. Coarse pixel (i, j) samples the picture at (gx0 + k*j + (k-1)/2, ...):
+        # after a k-times linear upscale every fine pixel gets its own exact affine position.
+        gx0, gy0 = x0 - k, y0 - k
+        cw, ch = -(-(x1 - x0) // k) + 2, -(-(y1 - y0) // k) + 2
+        origin = np.array([gx0 + (k - 1) / 2, gy0 + (k - 1) / 2])
         index = np.zeros((ch, cw), np.int32)
         polys = np.round((dst[self.triangles[use]] - origin) / k * 16).astype(np.int32)
         for t, poly in zip(use, polys):  # fixed point, 4 fractional bits: neighbours meet without gaps
@@ -99,8 +101,8 @@ class PiecewiseAffineWarp:
         if k > 1:
             cx = cv2.resize(cx, (cw * k, ch * k), interpolation=cv2.INTER_LINEAR)
             cy = cv2.resize(cy, (cw * k, ch * k), interpolation=cv2.INTER_LINEAR)
-        map_x[y0:y1, x0:x1] = cx[: y1 - y0, : x1 - x0]
-        map_y[y0:y1, x0:x1] = cy[: y1 - y0, : x1 - x0]
+        map_x[y0:y1, x0:x1] = cx[k: k + y1 - y0, k: k + x1 - x0]
+        map_y[y0:y1, x0:x1] = cy[k: k + y1 - y0, k: k + x1 - x0]
         return map_x, map_y
 
     def apply(self, image: np.ndarray, src: np.ndarray, dst: np.ndarray) -> np.ndarray:
