@@ -13,6 +13,7 @@ setup(
     packages=find_packages(include=["vtbridge", "vtbridge.*"]) + list(DATA),
     package_dir=DATA,
     package_data={"vtbridge.daemon.dashboard": ["static/*"],
-                  "vtbridge._data.profiles": ["*.json"], "vtbridge._data.models": ["*.task", "*.tflite", "*.onnx", "*.json", "*.txt"],
+                  "vtbridge._data.profiles": ["*.json"],
+                  "vtbridge._data.models": ["*.task", "*.tflite", "*.onnx", "*.json", "*.txt"],
                   "vtbridge._data.sample": ["drive_d20.mp4", "README.md"]},
 )

@@ -8,6 +8,11 @@ Stages, in pipeline order (each timed with perf_counter around exactly that work
   map        mapping-profile evaluation (compiled expressions)
   send       VMC datagram building + UDP send to a local receiver (and iFacialMocap text)
   render     annotated preview frame (landmarks, axes, blendshape bars), what the dashboard/preview draws
+With ``--vcam`` (the virtual camera's render path, as ``vtbridge render`` would run it on the same frames):
+  segment    person mask: MediaPipe Selfie Segmenter + temporal smoothing + feathered upscale
+  composite  the person over the blurred or replaced background
+  effects    low-light lift, touch-up, auto-framing crop, letterbox to the output size, mirror/flip
+  sink       handing the picture to the virtual camera (or, where none exists, encoding it into an MP4 file)
 Latency is decode start -> send end per frame (render runs off the tracking thread in the daemon, so it is not
 included). CPU time is process CPU (all threads) per frame; RSS is the process peak.
 """
@@ -77,7 +82,32 @@ def _optional_senders(port: int):
     return [vmc_output([("127.0.0.1", port)]), ifm_output([("127.0.0.1", port)], 1)]
 
 
-def run_bench(spec: str, *, frames: int | None = None, profile: str = "vseeface", progress: bool = True) -> dict:
+def _vcam_path(settings, clock):
+    """The renderer and a sink for ``--vcam``: the real virtual camera when one opens, else an MP4 file."""
+    import tempfile
+    from pathlib import Path
+
+    from vtbridge.errors import OutputError
+    from vtbridge.outputs.vcam_sinks import FileSink, VirtualCameraSink
+    from vtbridge.render import make_renderer
+
+    for name in ("decode", "inference", "track", "filter", "map", "send", "render", "segment", "composite", "effects",
+                 "sink"):  # report the stages in pipeline order, the virtual camera's after the tracking path
+        clock.samples.setdefault(name, [])
+    renderer = make_renderer(settings, clock=clock)
+    sink, kind = VirtualCameraSink(), "virtual camera"
+    try:
+        sink.open(settings.width, settings.height, settings.fps)
+    except OutputError:
+        folder = tempfile.mkdtemp(prefix="vtbridge-bench-")
+        sink, kind = FileSink(Path(folder) / "vcam.mp4"), "mp4 file (no virtual camera on this machine)"
+        sink.open(settings.width, settings.height, settings.fps)
+    return renderer, sink, kind
+
+
+def run_bench(spec: str, *, frames: int | None = None, profile: str = "vseeface", progress: bool = True,
+              vcam=None) -> dict:
+    """``vcam``: RenderSettings to also time the virtual camera's render path (None: tracking only)."""
     source = open_source(spec)
     total = min(frames, source.frame_count) if frames and source.frame_count else frames or source.frame_count
     clock = StageTimes(window=None)  # every sample, for percentiles
@@ -88,6 +118,9 @@ def run_bench(spec: str, *, frames: int | None = None, profile: str = "vseeface"
     sink.bind(("127.0.0.1", 0))
     sink.setblocking(False)
     senders = _optional_senders(sink.getsockname()[1])
+    renderer = vcam_sink = None
+    if vcam is not None:
+        renderer, vcam_sink, sink_kind = _vcam_path(vcam, clock)
     bar = Progress(total, "bench", enabled=progress)
     n = 0
     cpu0, wall0 = time.process_time(), time.perf_counter()
@@ -116,6 +149,10 @@ def run_bench(spec: str, *, frames: int | None = None, profile: str = "vseeface"
                 latency.append((time.perf_counter() - t_start) * 1000.0)
                 with clock.time("render"):
                     annotate(frame.image, face)
+                if renderer is not None:
+                    picture = renderer.render(frame, face)  # times segment, composite, effects itself
+                    with clock.time("sink"):
+                        vcam_sink.send(picture)
                 _drain(sink)
                 n += 1
                 bar.update()
@@ -125,6 +162,9 @@ def run_bench(spec: str, *, frames: int | None = None, profile: str = "vseeface"
         sink.close()
         for s in senders:
             s.close()
+        if renderer is not None:
+            renderer.close()
+            vcam_sink.close()
     if n == 0:
         raise SourceError(f"source {spec!r} produced no frames to measure")
     wall = time.perf_counter() - wall0
@@ -135,9 +175,12 @@ def run_bench(spec: str, *, frames: int | None = None, profile: str = "vseeface"
         if ms:
             stages[name] = _stats(ms) | {"ratio_to_inference": round(float(np.mean(ms)) / inference, 4)}
     rss = peak_rss_mb()
+    extra = {}
+    if vcam is not None:
+        extra["vcam"] = {"size": f"{vcam.width}x{vcam.height}", "effects": vcam.summary(), "sink": sink_kind}
     return {"frames": n, "fps": round(n / wall, 2), "cpu_ms_per_frame": round(cpu * 1000 / n, 3),
             "rss_mb": None if rss is None else round(rss, 1), "stages": stages,
-            "latency": {k: v for k, v in _stats(latency).items() if k != "mean_ms"}}
+            "latency": {k: v for k, v in _stats(latency).items() if k != "mean_ms"}} | extra
 
 
 def _drain(sock: socket.socket) -> None:
@@ -155,6 +198,9 @@ def format_table(report: dict, source: str) -> str:
     for name, s in report["stages"].items():
         lines.append(f"{name:<10} {s['p50_ms']:>9.3f} {s['p99_ms']:>9.3f} {s['mean_ms']:>9.3f} "
                      f"{s['ratio_to_inference']:>12.4f}")
+    if "vcam" in report:
+        v = report["vcam"]
+        lines.insert(1, f"virtual camera: {v['effects']} -> {v['sink']}")
     lat = report["latency"]
     lines.append(f"latency (decode -> send): p50 {lat['p50_ms']:.2f} ms, p99 {lat['p99_ms']:.2f} ms")
     return "\n".join(lines)

@@ -47,7 +47,12 @@ def cmd_track(args) -> int:
 def cmd_bench(args) -> int:
     from vtbridge.bench import format_table, run_bench
 
-    report = run_bench(args.source, frames=args.frames, profile=args.profile, progress=not args.json)
+    vcam = None
+    if args.vcam:
+        from vtbridge.render_command import settings_from_args
+
+        vcam = settings_from_args(args)
+    report = run_bench(args.source, frames=args.frames, profile=args.profile, progress=not args.json, vcam=vcam)
     print(json.dumps(report) if args.json else format_table(report, args.source))
     return 0
 
@@ -101,6 +106,11 @@ def build_parser() -> argparse.ArgumentParser:
     b.add_argument("--json", action="store_true", help="print one JSON object")
     b.add_argument("--frames", type=int, default=None, help="stop after N frames")
     b.add_argument("--profile", default="vseeface", help="mapping profile for the map/send stages")
+    b.add_argument("--vcam", action="store_true", help="also time the virtual camera's render path (segment, "
+                                                        "composite, effects, sink) with the render flags below")
+    from vtbridge.render_command import add_render_flags
+
+    add_render_flags(b)
     b.set_defaults(func=cmd_bench)
 
     c = sub.add_parser("cameras", help="list cameras and their modes")
@@ -113,7 +123,8 @@ def build_parser() -> argparse.ArgumentParser:
     k.add_argument("--mirror", action="store_true", help="mirror the image (default: the config's `mirror`)")
     k.set_defaults(func=cmd_calibrate)
 
-    for module in ("vtbridge.run_command", "vtbridge.mapping.commands", "vtbridge.daemon.config_commands"):
+    for module in ("vtbridge.run_command", "vtbridge.mapping.commands", "vtbridge.daemon.config_commands",
+                   "vtbridge.render_command"):
         try:
             mod = __import__(module, fromlist=["register"])
         except ImportError:

@@ -34,6 +34,9 @@ def register(subparsers) -> None:
     r.add_argument("--ifm-version", type=int, choices=(1, 2), default=None, help="iFacialMocap format version")
     r.add_argument("--vts", nargs="?", const="ws://localhost:8001", metavar="URL",
                    help="drive VTube Studio through its plugin API (default ws://localhost:8001; 'auto' discovers)")
+    r.add_argument("--vcam", nargs="?", const="passthrough", metavar="MODE",
+                   help="also feed the virtual camera (Zoom, Teams, OBS) with MODE (default passthrough; effects "
+                        "from outputs.vcam in the config, see docs/vcam.md)")
     r.add_argument("--vts-profile", default="vtube-studio", help="mapping profile for VTube Studio")
     r.add_argument("--vts-rate", type=float, default=None, help="max VTube Studio injections per second")
     r.add_argument("--vts-mode", choices=("set", "add"), default=None)
@@ -60,11 +63,14 @@ def overrides_from_args(args) -> dict:
         o["source"] = args.source
     if args.profile is not None:
         o["profile"] = args.profile
-    if args.vmc or args.ifm or args.vts:  # the command line says exactly what to send
+    vcam = getattr(args, "vcam", None)
+    if args.vmc or args.ifm or args.vts or vcam:  # the command line says exactly what to send
         o["outputs.vmc.enabled"] = bool(args.vmc)
         o["outputs.ifm.enabled"] = bool(args.ifm)
         o["outputs.vts.enabled"] = bool(args.vts)
-        o["outputs.vcam.enabled"] = False
+        o["outputs.vcam.enabled"] = bool(vcam)
+    if vcam:
+        o["outputs.vcam.mode"] = vcam
     if args.vmc:
         o["outputs.vmc.targets"] = list(args.vmc)
     if args.ifm:

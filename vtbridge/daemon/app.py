@@ -23,7 +23,7 @@ from vtbridge.sources.camera import CameraRequest
 log = logging.getLogger("vtbridge.app")
 
 #: Output slots by name; each name is also its config section under ``outputs`` and its id in the tray/dashboard.
-OUTPUT_NAMES = ("vmc", "ifm", "vts")
+OUTPUT_NAMES = ("vmc", "ifm", "vts", "vcam")
 
 
 @dataclass(frozen=True)
@@ -43,6 +43,7 @@ def _say(line: str) -> None:
 def build_bindings(config: cfg.Config, vts_profile: str) -> list[Binding]:
     """Every output the tray can toggle. UDP senders are cheap and made now; the VTube Studio client connects (and
     may ask the user for approval), so it is only made once it is enabled."""
+    from vtbridge.daemon.vcam import VcamBinding
     from vtbridge.outputs.udp import ifm_output, vmc_output
 
     o = config.outputs
@@ -62,6 +63,7 @@ def build_bindings(config: cfg.Config, vts_profile: str) -> list[Binding]:
         Binding("ifm", "ifacialmocap", o.ifm.enabled,
                 factory=lambda: ifm_output(list(o.ifm.targets), o.ifm.version, name="ifm")),
         Binding("vts", vts_profile, o.vts.enabled, factory=make_vts),
+        VcamBinding(o.vcam, config.profile),  # fed with the camera picture and the face, not the mapped values
     ]
 
 
@@ -76,6 +78,9 @@ def persist(cmd: Command) -> None:
                 cfg.set_value(f"outputs.{name}.enabled", bool(enabled))
         elif cmd.kind == "set_camera":
             cfg.set_value("source", str(cmd.arg))
+        elif cmd.kind == "set_vcam":
+            for key, value in dict(cmd.arg).items():
+                cfg.set_value(f"outputs.vcam.{key}", value)
     except (VtbridgeError, OSError) as err:  # disk full, read-only folder, a file locked by another program
         _say(f"could not save the setting ({err}); it applies to this run only")
 
@@ -154,7 +159,7 @@ def run_app(config: cfg.Config, options: AppOptions = AppOptions()) -> int:
 
 def _reconcile_settings(config: cfg.Config) -> None:
     """Settings that live outside the pipeline: the OS autostart entry follows ``autostart`` (so `vtbridge config
-    set autostart true` takes effect at the next start), and a virtual camera asked for is reported missing."""
+    set autostart true` takes effect at the next start)."""
     from vtbridge.daemon import autostart
 
     try:
@@ -162,8 +167,6 @@ def _reconcile_settings(config: cfg.Config) -> None:
             autostart.set_enabled(config.autostart)
     except OSError as err:
         _say(f"could not {'add' if config.autostart else 'remove'} the start-with-system entry: {err}")
-    if config.outputs.vcam.enabled:
-        _say("outputs.vcam.enabled is set, but this version has no virtual camera output yet; it is ignored")
 
 
 def _start_dashboard(pipeline: Pipeline, port: int):

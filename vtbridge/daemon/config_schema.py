@@ -43,7 +43,22 @@ class VtsConfig:
 
 @dataclass(frozen=True)
 class VcamConfig:
+    """The virtual camera (``vtbridge.render.settings.RenderSettings`` holds the same values; see docs/vcam.md)."""
+
     enabled: bool = False
+    mode: str = "passthrough"
+    size: str = "1280x720"
+    fps: float = 30.0
+    backend: str = "auto"
+    device: str = ""
+    blur: int = 0
+    background: str = ""
+    frame: str = "off"
+    frame_zoom_max: float = 2.0
+    light: str = "off"
+    touch_up: int = 0
+    mirror: bool = False
+    flip: bool = False
 
 
 @dataclass(frozen=True)
@@ -147,6 +162,22 @@ def _positive(value) -> str | None:
     return None if 0 < value <= 1000 else f"{_num(value)} is out of range (above 0, at most 1000)"
 
 
+def _vcam_size(value: str) -> str | None:
+    from vtbridge.render.settings import parse_size
+
+    try:
+        parse_size(value)
+    except VtbridgeError as err:
+        return str(err)
+    return None
+
+
+def _vcam_mode(value: str) -> str | None:
+    from vtbridge.render import modes
+
+    return None if value in modes() else f"{json.dumps(value)} is not one of {', '.join(map(json.dumps, modes()))}"
+
+
 RULES: dict[str, Callable[[Any], str | None]] = {
     "source": _not_empty,
     "camera.width": _between(0, 7680), "camera.height": _between(0, 4320), "camera.fps": _between(0, 240),
@@ -157,6 +188,11 @@ RULES: dict[str, Callable[[Any], str | None]] = {
     "outputs.vts.mode": _one_of("set", "add"),
     "face_lost.hold_s": _between(0, 60, " s"), "face_lost.ease_s": _between(0, 60, " s"),
     "dashboard.port": _between(0, 65535),
+    "outputs.vcam.mode": _vcam_mode, "outputs.vcam.size": _vcam_size, "outputs.vcam.fps": _between(1, 60, " fps"),
+    "outputs.vcam.backend": _one_of("auto", "obs", "unitycapture", "v4l2loopback"),
+    "outputs.vcam.blur": _between(0, 100), "outputs.vcam.touch_up": _between(0, 100),
+    "outputs.vcam.frame": _one_of("off", "auto"), "outputs.vcam.light": _one_of("off", "auto"),
+    "outputs.vcam.frame_zoom_max": _between(1, 4, "x"),
 }
 ITEM_RULES = {"outputs.vmc.targets": _host_port, "outputs.ifm.targets": _host_port}
 for _group in ("blendshapes", "head_rotation", "head_position", "gaze"):

@@ -43,12 +43,15 @@ class Snapshot:
     stages_ms: dict = field(default_factory=dict)  # stage -> mean ms over the last second
     outputs: tuple[OutputInfo, ...] = ()
     landmarks: tuple = ()  # a decimated list of (x, y) normalised points for drawing
+    source_dropped: int = 0  # frames the camera delivered that tracking never took (it fell behind)
+    latency_ms: float = 0.0  # mean time from a frame leaving the source to the last output send
+    vcam: dict = field(default_factory=dict)  # the virtual camera's settings (effects, size, fps, backend)
 
 
 @dataclass(frozen=True)
 class Command:
     """A request from a viewer. kinds: pause, resume, toggle_output (arg=name), set_output (arg=(name, bool)),
-    set_profile (arg=name), set_camera (arg=source string), calibrate, quit."""
+    set_profile (arg=name), set_camera (arg=source string), set_vcam (arg={setting: value}), calibrate, quit."""
 
     kind: str
     arg: object = None

@@ -124,6 +124,8 @@ class _Live:
     last_face: FaceFrame | None = None
     last_values: dict = field(default_factory=dict)
     recorder: CalibrationRecorder | None = None
+    source_dropped: int = 0  # frames the source replaced before tracking took them (the tracker fell behind)
+    read_at: float = 0.0  # when the current frame left the source (frame -> send latency starts here)
 
 
 class Pipeline:
@@ -147,6 +149,7 @@ class Pipeline:
                 if b.error:
                     self.print(f"{b.name} output not started: {b.error}")
         self.stages = StageTimes()
+        self.latency = StageTimes()  # "frame_to_send": from the frame leaving the source to the last send
         self.rates = OutputRates()
         self.calibration = NO_CALIBRATION
         self.cameras: tuple[str, ...] = ()
@@ -168,6 +171,13 @@ class Pipeline:
             image = annotate(image, face, panel=False)
         ok, buf = cv2.imencode(".jpg", image, [cv2.IMWRITE_JPEG_QUALITY, 75])
         return buf.tobytes() if ok else None
+
+    def vcam_jpeg(self) -> bytes | None:
+        """What the virtual camera sends (the meeting's view), or None when it is off."""
+        for b in self.bindings:
+            if hasattr(b, "preview_jpeg"):
+                return b.preview_jpeg()
+        return None
 
     def submit(self, command: Command) -> None:
         self._commands.put(command)
@@ -222,6 +232,8 @@ class Pipeline:
                     try:
                         frame = source.read(timeout=0.25)  # short waits: stop and commands stay responsive
                         last_frame_at = now
+                        self._live.read_at = time.monotonic()
+                        self._live.source_dropped = getattr(source, "dropped", 0)
                     except TimeoutError:
                         if now - last_frame_at < 2.0:
                             continue
@@ -276,10 +288,15 @@ class Pipeline:
             for b in self.bindings:
                 if b.enabled and b.output is not None:
                     try:
-                        b.output.send(mapped[b.profile])
+                        if getattr(b.output, "takes_frames", False):  # the virtual camera: picture + face
+                            b.output.send_frame(frame, face, mirrored=tracker.options.mirror)
+                        else:
+                            b.output.send(mapped[b.profile])
                     except Exception as exc:  # an output bug must never stop tracking
                         log.exception("output %s failed", b.name)
                         self.rates.error(b.name, f"{type(exc).__name__}: {exc}")
+        if live.read_at:
+            self.latency.record("frame_to_send", (time.monotonic() - live.read_at) * 1000.0)
         live.frames += 1
         live.faces += face.found
         live.last_frame, live.last_face = frame, face
@@ -368,6 +385,15 @@ class Pipeline:
             self.options = replace(self.options, source=str(cmd.arg))
             self._reopen = True
             self._changed(cmd)
+        elif cmd.kind == "set_vcam":
+            for b in self.bindings:
+                if hasattr(b, "configure"):
+                    try:
+                        changed = b.configure(dict(cmd.arg))
+                    except VtbridgeError as err:  # a missing background picture, an absurd size: say so, keep going
+                        self.print(f"virtual camera setting not applied: {err}")
+                        return
+                    self._changed(Command("set_vcam", changed))
         elif cmd.kind == "calibrate":
             name = self._live.last_frame.source if self._live.last_frame else self.options.source
             live.recorder = CalibrationRecorder(2.0, source=name)
@@ -399,7 +425,8 @@ class Pipeline:
                           for o in s.outputs if o.enabled) or "no outputs on"
         face = "yes" if s.face else "no"
         head = f"{s.state}: {s.message}" if s.state == "error" else f"face {face}"
-        return f"[vtbridge] {s.fps:5.1f} fps | {head} | profile {s.profile} | {outs}"
+        return (f"[vtbridge] {s.fps:5.1f} fps, {s.latency_ms:.1f} ms frame->send, {s.source_dropped} dropped | {head} "
+                f"| profile {s.profile} | {outs}")
 
     def profile_names(self) -> tuple[str, ...]:
         """Shipped + user profile names, re-listed from disk at most every 2 s."""

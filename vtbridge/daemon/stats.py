@@ -61,4 +61,6 @@ def snapshot_of(pipeline, t: float) -> Snapshot:
         gaze={k: round(v, 2) for k, v in face.gaze.as_dict().items()} if face else {},
         blendshapes={k: round(v, 3) for k, v in face.blendshape_dict().items()} if face else {},
         values={k: round(v, 3) for k, v in live.last_values.items()},
-        stages_ms=pipeline.stages.means(), outputs=tuple(outputs), landmarks=landmarks)
+        stages_ms=pipeline.stages.means(), outputs=tuple(outputs), landmarks=landmarks,
+        source_dropped=live.source_dropped, latency_ms=pipeline.latency.means().get("frame_to_send", 0.0),
+        vcam=next((b.effects() for b in pipeline.bindings if hasattr(b, "effects")), {}))

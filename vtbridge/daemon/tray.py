@@ -68,6 +68,21 @@ def _output_item(name: str, label: str, snapshot: Snapshot) -> MenuItem:
     return MenuItem(label + suffix, Command("set_output", (name, not info.enabled)), checked=info.enabled)
 
 
+def _vcam_items(v: dict) -> tuple[MenuItem, ...]:
+    """Effect switches for the virtual camera (strengths and pictures are set in the dashboard or config)."""
+    def switch(label: str, key: str, on: bool, on_value, off_value) -> MenuItem:
+        return MenuItem(label, Command("set_vcam", {key: off_value if on else on_value}), checked=on)
+
+    items = [switch("Blur background", "blur", bool(v.get("blur")), 50, 0),
+             switch("Auto-framing", "frame", v.get("frame") == "auto", "auto", "off"),
+             switch("Low-light lift", "light", v.get("light") == "auto", "auto", "off"),
+             switch("Face touch-up", "touch_up", bool(v.get("touch_up")), 40, 0),
+             switch("Mirror", "mirror", bool(v.get("mirror")), True, False)]
+    if v.get("background"):
+        items.append(MenuItem(f"Remove background ({v['background']})", Command("set_vcam", {"background": ""})))
+    return tuple(items)
+
+
 def build_menu(snapshot: Snapshot, view: TrayView = TrayView()) -> tuple[MenuItem, ...]:
     """The whole tray menu for this moment (pure; equal inputs give an equal, comparable tree)."""
     paused = snapshot.state == "paused"
@@ -83,6 +98,7 @@ def build_menu(snapshot: Snapshot, view: TrayView = TrayView()) -> tuple[MenuIte
         MenuItem("Resume tracking" if paused else "Pause tracking", Command("resume" if paused else "pause"),
                  enabled=running, default=not has_dashboard),
         MenuItem("Outputs", children=outputs),
+        *((MenuItem("Virtual camera effects", children=_vcam_items(snapshot.vcam)),) if snapshot.vcam else ()),
         MenuItem(f"Profile: {snapshot.profile}" if snapshot.profile else "Profile", children=profiles),
         MenuItem("Camera", children=cameras),
         MenuItem("Calibrate neutral face", Command("calibrate"), enabled=snapshot.state == "tracking"),

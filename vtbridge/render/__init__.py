@@ -1,0 +1,61 @@
+"""Renderers for the virtual camera: ``render(frame, face) -> image``, picked by mode name.
+
+The registry is the extension point for later modes (``reenact``, ``stylize``, ``anime``): a mode registers a
+factory ``(settings) -> Renderer`` here, and ``vtbridge render --mode``, ``run --vcam MODE`` and the config's
+``outputs.vcam.mode`` offer it with no other change. Factories import their heavy parts lazily, so listing modes is
+cheap. The thread, the latest-wins slot, the pacing and the sinks live in ``vtbridge.outputs.vcam``, not here.
+"""
+
+from __future__ import annotations
+
+from typing import Callable, Protocol
+
+import numpy as np
+
+from vtbridge.errors import ConfigError
+from vtbridge.frames import FaceFrame, Frame
+from vtbridge.render.settings import RenderSettings
+
+
+class Renderer(Protocol):
+    """Takes the latest camera frame (oriented as tracked) and the tracked face in the same image coordinates;
+    returns a BGR uint8 image of exactly ``settings.size``. Called from one thread only."""
+
+    def render(self, frame: Frame, face: FaceFrame | None) -> np.ndarray: ...
+
+    def close(self) -> None: ...
+
+
+RendererFactory = Callable[..., Renderer]
+_REGISTRY: dict[str, tuple[RendererFactory, str]] = {}
+
+
+def register_renderer(mode: str, factory: RendererFactory, description: str = "") -> None:
+    """Make ``mode`` available everywhere a mode is chosen. ``factory(settings, clock=None)`` builds it."""
+    _REGISTRY[mode] = (factory, description)
+
+
+def modes() -> tuple[str, ...]:
+    return tuple(_REGISTRY)
+
+
+def describe(mode: str) -> str:
+    return _REGISTRY[mode][1]
+
+
+def make_renderer(settings: RenderSettings, clock=None) -> Renderer:
+    """The renderer for ``settings.mode``; ``clock`` (a ``vtbridge.timing.StageTimes``) receives stage times."""
+    if settings.mode not in _REGISTRY:
+        raise ConfigError(f"render mode {settings.mode!r} does not exist; available: {', '.join(modes())}")
+    factory, _ = _REGISTRY[settings.mode]
+    return factory(settings, clock=clock)
+
+
+def _meeting(settings: RenderSettings, clock=None) -> Renderer:
+    from vtbridge.render.meeting.renderer import MeetingRenderer
+
+    return MeetingRenderer(settings, clock=clock)
+
+
+register_renderer("passthrough", _meeting,
+                  "the camera picture with the meeting effects (blur/background, framing, light, touch-up)")

@@ -81,6 +81,10 @@ def parse_command(text: str | bytes) -> Command | None:
         return Command("toggle_output", arg)
     if kind in ("set_profile", "set_camera") and isinstance(arg, str) and 0 < len(arg) <= 200:
         return Command(kind, arg)
+    if kind == "set_vcam" and isinstance(arg, dict) and 0 < len(arg) <= 12 and all(
+            isinstance(k, str) and len(k) <= 20 and (isinstance(v, (bool, int, float)) or
+                                                     isinstance(v, str) and len(v) <= 500) for k, v in arg.items()):
+        return Command("set_vcam", dict(arg))  # the values are validated by the pipeline (one line if wrong)
     return None
 
 
@@ -202,6 +206,12 @@ class Dashboard:
             jpeg = self._safe(self.controller.preview_jpeg)
             if not jpeg:
                 return connection.respond(404, "no camera frame yet\n")
+            return self._response(200, "image/jpeg", jpeg)
+        if path == "/vcam.jpg":  # what the meeting sees (the virtual camera's last picture)
+            vcam = getattr(self.controller, "vcam_jpeg", None)
+            jpeg = self._safe(vcam) if vcam is not None else None
+            if not jpeg:
+                return connection.respond(404, "virtual camera off\n")
             return self._response(200, "image/jpeg", jpeg)
         if path == "/snapshot.json":
             return self._response(200, "application/json", snapshot_json(self._snapshot()).encode())

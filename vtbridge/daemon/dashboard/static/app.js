@@ -170,6 +170,52 @@
     if (document.activeElement !== select) select.value = snap.profile;
   }
 
+  // The virtual camera card: settings from the snapshot, changes sent as set_vcam, its picture polled as JPEG.
+  let vcamOn = false;
+  let vcamLoading = false;
+  function renderVcam(snap) {
+    const v = snap.vcam || {};
+    const info = (snap.outputs || []).find((o) => o.name === "vcam");
+    vcamOn = !!(info && info.enabled);
+    $("vcam").hidden = !snap.vcam || Object.keys(v).length === 0;
+    const set = (id, prop, value) => { const el = $(id); if (document.activeElement !== el) el[prop] = value; };
+    set("vcam-blur", "value", v.blur || 0);
+    set("vcam-touch_up", "value", v.touch_up || 0);
+    set("vcam-frame-auto", "checked", v.frame === "auto");
+    set("vcam-light-auto", "checked", v.light === "auto");
+    set("vcam-mirror", "checked", !!v.mirror);
+    set("vcam-flip", "checked", !!v.flip);
+    set("vcam-background", "value", v.background || "");
+    const sizes = $("vcam-size");
+    if (v.size && !Array.from(sizes.options).some((o) => o.value === v.size)) {
+      const opt = document.createElement("option");
+      opt.value = opt.textContent = v.size;
+      sizes.appendChild(opt);
+    }
+    set("vcam-size", "value", v.size || "1280x720");
+    $("vcam-fps").textContent = v.fps ? "@ " + v.fps + " fps" : "";
+    if (!vcamOn) { $("vcam-frame").hidden = true; $("vcam-off").hidden = false; }
+  }
+
+  function pollVcam() {
+    if (vcamOn && !vcamLoading && !document.hidden) {
+      vcamLoading = true;
+      const img = new Image();
+      img.onload = () => {
+        vcamLoading = false;
+        const shown = $("vcam-frame");
+        shown.src = img.src;
+        shown.hidden = false;
+        $("vcam-off").hidden = true;
+      };
+      img.onerror = () => { vcamLoading = false; };
+      img.src = "vcam.jpg?token=" + encodeURIComponent(token) + "&n=" + Date.now();
+    }
+    setTimeout(pollVcam, 200);
+  }
+
+  function vcamChange(changes) { send("set_vcam", changes); }
+
   function render(snap) {
     last = snap;
     updates += 1;
@@ -199,12 +245,27 @@
     bars($("values"), snap.values, true);
     renderOutputs(snap.outputs);
     renderProfiles(snap);
+    renderVcam(snap);
+    $("latency").textContent = fmt(snap.latency_ms, 1);
+    $("dropped").textContent = String(snap.source_dropped || 0);
     drawLandmarks();
   }
 
   $("pause").addEventListener("click", () => send($("pause").dataset.action || "pause"));
   $("calibrate").addEventListener("click", () => send("calibrate"));
   $("profile").addEventListener("change", () => send("set_profile", $("profile").value));
+  $("vcam-blur").addEventListener("change", () => vcamChange({ blur: Number($("vcam-blur").value) }));
+  $("vcam-touch_up").addEventListener("change", () => vcamChange({ touch_up: Number($("vcam-touch_up").value) }));
+  $("vcam-frame-auto").addEventListener("change",
+    () => vcamChange({ frame: $("vcam-frame-auto").checked ? "auto" : "off" }));
+  $("vcam-light-auto").addEventListener("change",
+    () => vcamChange({ light: $("vcam-light-auto").checked ? "auto" : "off" }));
+  $("vcam-mirror").addEventListener("change", () => vcamChange({ mirror: $("vcam-mirror").checked }));
+  $("vcam-flip").addEventListener("change", () => vcamChange({ flip: $("vcam-flip").checked }));
+  $("vcam-size").addEventListener("change", () => vcamChange({ size: $("vcam-size").value }));
+  $("vcam-background-set").addEventListener("click",
+    () => vcamChange({ background: $("vcam-background").value.trim() }));
   window.addEventListener("resize", drawLandmarks);
+  pollVcam();
   connect();
 })();

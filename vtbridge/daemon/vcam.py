@@ -1,0 +1,93 @@
+"""The virtual camera as a daemon output slot: config section <-> render settings, live effect changes from the
+tray and the dashboard, and the preview of what the meeting sees.
+
+``VcamBinding`` is a ``Binding`` whose output is made from the *current* settings, so effects chosen while the
+camera is off apply when it is switched on, and effects chosen while it runs apply to the next frame (no restart).
+"""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import asdict, replace
+
+from vtbridge.daemon.config_schema import VcamConfig
+from vtbridge.daemon.pipeline import Binding
+from vtbridge.errors import ConfigError
+from vtbridge.render.settings import RenderSettings, parse_size, validate
+
+#: Settings the tray and the dashboard may change (``set_vcam`` commands), with their config key names.
+EFFECT_KEYS = ("mode", "blur", "background", "frame", "light", "touch_up", "mirror", "flip", "size", "fps")
+
+
+def settings_from_config(v: VcamConfig) -> RenderSettings:
+    width, height = parse_size(v.size)
+    return validate(RenderSettings(mode=v.mode, width=width, height=height, fps=float(v.fps), blur=v.blur,
+                                   background=v.background, frame=v.frame, frame_zoom_max=v.frame_zoom_max,
+                                   light=v.light, touch_up=v.touch_up, mirror=v.mirror, flip=v.flip))
+
+
+def effects_of(settings: RenderSettings) -> dict:
+    """The settings as the config and the viewers name them."""
+    d = asdict(settings)
+    d["size"] = f"{d.pop('width')}x{d.pop('height')}"
+    return {k: d[k] for k in EFFECT_KEYS}
+
+
+def apply_changes(settings: RenderSettings, changes: dict) -> RenderSettings:
+    """``changes`` (config names -> values, from a viewer) over ``settings``; ConfigError for anything invalid."""
+    unknown = sorted(set(changes) - set(EFFECT_KEYS))
+    if unknown:
+        raise ConfigError(f"virtual camera: unknown setting {unknown[0]!r}; known: {', '.join(EFFECT_KEYS)}")
+    fields = dict(changes)
+    if "size" in fields:
+        fields["width"], fields["height"] = parse_size(str(fields.pop("size")))
+    types = {"blur": int, "touch_up": int, "fps": float, "mirror": bool, "flip": bool, "mode": str,
+             "background": str, "frame": str, "light": str, "width": int, "height": int}
+    for key, value in fields.items():
+        want = types[key]
+        if want is bool and not isinstance(value, bool) or want is not bool and isinstance(value, bool) or \
+                want in (int, float) and not isinstance(value, (int, float)) or want is str and \
+                not isinstance(value, str):
+            raise ConfigError(f"virtual camera: {key} {value!r} is not a valid value")
+        fields[key] = want(value)
+    new = validate(replace(settings, **fields))
+    if new.background and new.background != settings.background:
+        from vtbridge.render.meeting.background import load_background
+
+        load_background(new.background)
+    return new
+
+
+class VcamBinding(Binding):
+    def __init__(self, config: VcamConfig, profile: str) -> None:
+        self.settings = settings_from_config(config)
+        self.backend, self.device = config.backend, config.device
+        self._settings_lock = threading.Lock()
+        super().__init__("vcam", profile, config.enabled, factory=self._make)
+
+    def _make(self):
+        from vtbridge.outputs.vcam import VcamOutput
+        from vtbridge.outputs.vcam_sinks import VirtualCameraSink
+
+        with self._settings_lock:
+            settings = self.settings
+        return VcamOutput(settings, [VirtualCameraSink(self.backend, self.device)])
+
+    def configure(self, changes: dict) -> dict:
+        """Apply a viewer's change now (ConfigError if invalid: nothing changes). Returns the changed keys with
+        their new values, for saving."""
+        with self._settings_lock:
+            new = apply_changes(self.settings, changes)
+            self.settings = new
+        output = self.output
+        if output is not None:
+            output.reconfigure(new)
+        now = effects_of(new)
+        return {k: now[k] for k in changes}
+
+    def effects(self) -> dict:
+        return effects_of(self.settings) | {"backend": self.backend, "device": self.device}
+
+    def preview_jpeg(self) -> bytes | None:
+        output = self.output
+        return output.preview_jpeg() if output is not None and self.enabled else None

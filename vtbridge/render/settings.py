@@ -1,0 +1,106 @@
+"""What a user chooses for the virtual camera's picture: output size and rate, mode, and the meeting effects.
+
+One frozen dataclass, shared by ``vtbridge render``, ``vtbridge run --vcam`` and the daemon's ``outputs.vcam``
+config section, so a setting means the same thing everywhere. Parsers for the user-typed forms (``1280x720``,
+``#00ff00``) live here and raise one-line ``ConfigError``s.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from vtbridge.errors import ConfigError
+
+#: Sizes a virtual camera can reasonably carry (below QQVGA is useless, above 4K no meeting app takes).
+MIN_SIZE = (160, 120)
+MAX_SIZE = (3840, 2160)
+MAX_FPS = 60
+
+
+@dataclass(frozen=True)
+class RenderSettings:
+    """``blur``/``touch_up``: 0 (off) to 100. ``background``: "" (the camera's own), an image path, or a colour
+    (``#RRGGBB``, ``R,G,B`` or a name such as ``green``). ``frame``/``light``: "off" or "auto"."""
+
+    mode: str = "passthrough"
+    width: int = 1280
+    height: int = 720
+    fps: float = 30.0
+    blur: int = 0
+    background: str = ""
+    frame: str = "off"
+    frame_zoom_max: float = 2.0
+    light: str = "off"
+    touch_up: int = 0
+    mirror: bool = False
+    flip: bool = False
+
+    @property
+    def size(self) -> tuple[int, int]:
+        return self.width, self.height
+
+    @property
+    def needs_mask(self) -> bool:
+        return self.blur > 0 or bool(self.background)
+
+    def summary(self) -> str:
+        bits = [f"{self.mode} {self.width}x{self.height}@{self.fps:g}"]
+        if self.background:
+            bits.append(f"background {self.background}")
+        if self.blur:
+            bits.append(f"blur {self.blur}")
+        if self.frame != "off":
+            bits.append(f"frame {self.frame}")
+        if self.light != "off":
+            bits.append(f"light {self.light}")
+        if self.touch_up:
+            bits.append(f"touch-up {self.touch_up}")
+        if self.mirror:
+            bits.append("mirror")
+        if self.flip:
+            bits.append("flip")
+        return ", ".join(bits)
+
+
+def parse_size(text: str) -> tuple[int, int]:
+    """``"1280x720"`` -> (1280, 720); anything else, or an absurd size, is a one-line ConfigError."""
+    m = re.fullmatch(r"\s*(\d{1,5})\s*[xX×]\s*(\d{1,5})\s*", str(text))
+    if not m:
+        raise ConfigError(f"size {text!r} is not WIDTHxHEIGHT; use e.g. 1280x720 or 1920x1080")
+    w, h = int(m.group(1)), int(m.group(2))
+    check_size(w, h, f"size {text!r}")
+    return w, h
+
+
+def check_size(w: int, h: int, what: str = "size") -> None:
+    if not (MIN_SIZE[0] <= w <= MAX_SIZE[0] and MIN_SIZE[1] <= h <= MAX_SIZE[1]):
+        raise ConfigError(f"{what} is out of range: width {MIN_SIZE[0]}-{MAX_SIZE[0]} and height "
+                          f"{MIN_SIZE[1]}-{MAX_SIZE[1]} pixels; use e.g. 1280x720")
+    if w % 2 or h % 2:
+        raise ConfigError(f"{what}: width and height must be even (virtual cameras and video encoders need it); "
+                          f"use e.g. {w - w % 2}x{h - h % 2}")
+
+
+def check_fps(fps: float) -> None:
+    if not 1 <= fps <= MAX_FPS:
+        raise ConfigError(f"fps {fps:g} is out of range (1-{MAX_FPS}); use e.g. 30")
+
+
+def check_strength(name: str, value: int) -> None:
+    if not 0 <= value <= 100:
+        raise ConfigError(f"{name} {value} is out of range (0 = off, up to 100)")
+
+
+def validate(settings: RenderSettings) -> RenderSettings:
+    """Check every value a user typed (the background file is checked when it is loaded)."""
+    check_size(settings.width, settings.height)
+    check_fps(settings.fps)
+    check_strength("blur", settings.blur)
+    check_strength("touch-up", settings.touch_up)
+    for name, value in (("frame", settings.frame), ("light", settings.light)):
+        if value not in ("off", "auto"):
+            raise ConfigError(f"{name} {value!r} is not one of off, auto")
+    if not 1.0 <= settings.frame_zoom_max <= 4.0:
+        raise ConfigError(f"frame zoom {settings.frame_zoom_max:g} is out of range (1-4)")
+    return settings
