@@ -43,6 +43,15 @@ def add_render_flags(p, *, defaults: bool = True) -> None:
                    help="output size (default 1280x720; the picture is letterboxed, never stretched)")
     p.add_argument("--fps", type=float, default=None, metavar="N",
                    help="output frames per second (default 30; with --out, the source's own rate)")
+    p.add_argument("--portrait", default=d and d.portrait, metavar="IMG",
+                   help="reenact: the picture that moves with your face (photo, painting, statue, cartoon)")
+    p.add_argument("--engine", choices=("warp", "f2f"), default=d and d.engine,
+                   help="reenact: warp (built in, default) or f2f (Face2FaceRHO, after vtbridge models convert-f2f)")
+    p.add_argument("--style", default=d and d.style, metavar="NAME|INDEX|MODEL.onnx",
+                   help="stylize: a style name (oil, mosaic, sketch, ...), an index 0-25, a blend such as 3:0.5,12:0.5, "
+                        "cartoon (no model), or your own image-to-image .onnx model (default: oil)")
+    p.add_argument("--style-region", choices=("frame", "face", "person"), default=d and d.style_region,
+                   help="stylize: paint the whole frame (default), only the face, or only the person")
     p.add_argument("--mirror", action="store_true", default=None, help="mirror the output (left-right)")
     p.add_argument("--flip", action="store_true", default=None, help="turn the output upside down")
 
@@ -50,7 +59,8 @@ def add_render_flags(p, *, defaults: bool = True) -> None:
 def settings_from_args(args, base: RenderSettings = RenderSettings()) -> RenderSettings:
     """The flags the user gave, over ``base``; validated (one-line ConfigError)."""
     changes = {}
-    for name in ("mode", "blur", "background", "frame", "light", "touch_up", "mirror", "flip"):
+    for name in ("mode", "blur", "background", "frame", "light", "touch_up", "mirror", "flip", "portrait", "engine",
+                 "style", "style_region"):
         value = getattr(args, name, None)
         if value is not None:
             changes[name] = value

@@ -87,16 +87,15 @@ class StyleRenderer:
         self._prev_in, self._prev_out = work, out
         return out
 
-    def _region_mask(self, frame: Frame, face: FaceFrame) -> np.ndarray | None:
-        h, w = frame.image.shape[:2]
+    def _region_mask(self, shape: tuple[int, ...], face: FaceFrame | None,
+                     person: np.ndarray | None) -> np.ndarray | None:
+        h, w = shape[:2]
         if self.options.region == "frame":
             return None
         if self.options.region == "person":
-            if self.person_mask is None:
-                return None
-            return np.clip(self.person_mask(frame), 0, 1).astype(np.float32)
+            return None if person is None else np.clip(person, 0, 1).astype(np.float32)
         mask = np.zeros((h, w), np.float32)
-        if face.found and face.landmarks is not None:
+        if face is not None and face.found and face.landmarks is not None:
             pts = face.landmarks[list(topo.FACE_OVAL), :2] * (w, h)
             centre = pts.mean(axis=0)
             pts = centre + (pts - centre) * 1.15  # include the hairline and the jaw's edge
@@ -105,13 +104,17 @@ class StyleRenderer:
             mask = cv2.GaussianBlur(mask, (k, k), 0)
         return mask
 
-    def render(self, frame: Frame, face: FaceFrame) -> np.ndarray:
-        image = frame.image
+    def paint(self, image: np.ndarray, face: FaceFrame | None, person: np.ndarray | None = None) -> np.ndarray:
+        """``image`` stylised where the region says (``person``: the person mask, 0..1, same size)."""
         styled = self.stylise(image)
-        mask = self._region_mask(frame, face)
+        mask = self._region_mask(image.shape, face, person)
         s = float(np.clip(self.options.strength, 0.0, 1.0))
         if mask is None and s >= 1.0:
             return styled
         alpha = (mask if mask is not None else np.ones(image.shape[:2], np.float32)) * s
         alpha = alpha[..., None]
         return (styled * alpha + image * (1.0 - alpha)).astype(np.uint8)
+
+    def render(self, frame: Frame, face: FaceFrame | None) -> np.ndarray:
+        person = self.person_mask(frame) if self.options.region == "person" and self.person_mask else None
+        return self.paint(frame.image, face, person)
