@@ -9,7 +9,6 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 
-import cv2
 import numpy as np
 
 from vtbridge.frames import FaceFrame
@@ -39,26 +38,51 @@ class Report:
         return json.dumps(self.as_dict())
 
 
-def build_report(driver: list[FaceFrame], outputs: list[np.ndarray], render_ms: list[float],
-                 still: np.ndarray | None = None) -> Report:
-    rendered = quality.retrack(outputs)
-    static = quality.retrack([still])[0] if still is not None else None
-    return Report(quality=quality.measure(driver, rendered, static=static),
-                  render_ms=float(np.median(render_ms)) if render_ms else 0.0, frames=len(outputs))
+class ReportCollector:
+    """Collects what a report needs while a file renders, without keeping the video in memory: the driver's faces,
+    the re-tracked output faces (a second tracker follows the output frame by frame), render times, and a few
+    frames for the strip picture."""
+
+    def __init__(self, total: int | None, columns: int = 6, fps: float = 25.0) -> None:
+        from vtbridge.tracking.landmarker import Tracker
+
+        self.tracker = Tracker()
+        self.fps = fps or 25.0
+        self.every = max(1, (total or 0) // columns) if total else 25
+        self.driver: list[FaceFrame] = []
+        self.rendered: list[FaceFrame] = []
+        self.render_ms: list[float] = []
+        self.strip_in: list[np.ndarray] = []
+        self.strip_out: list[np.ndarray] = []
+
+    def add(self, source_image: np.ndarray, face: FaceFrame, output: np.ndarray, render_s: float) -> None:
+        from vtbridge.frames import Frame
+
+        i = len(self.driver)
+        self.driver.append(face)
+        self.rendered.append(self.tracker.process(Frame(image=output, t=i / self.fps, index=i, source="rendered")))
+        self.render_ms.append(render_s * 1000.0)
+        if i % self.every == 0:
+            self.strip_in.append(source_image.copy())
+            self.strip_out.append(output.copy())
+
+    def finish(self, static: FaceFrame | None = None) -> Report:
+        self.tracker.close()
+        return Report(quality=quality.measure(self.driver, self.rendered, static=static),
+                      render_ms=float(np.median(self.render_ms)) if self.render_ms else 0.0,
+                      frames=len(self.driver))
+
+    def strip(self, columns: int = 6) -> np.ndarray:
+        return strip(self.strip_in, self.strip_out, columns)
 
 
 def strip(driver_images: list[np.ndarray], outputs: list[np.ndarray], columns: int = 6,
           height: int = 180) -> np.ndarray:
-    """Driver frames (top row) above the rendered frames (bottom row), at evenly spaced moments."""
+    """Driver frames (top row) above the rendered frames (bottom row), at evenly spaced moments; every tile is a
+    square cut from the middle of its picture (the output's letterbox bars fall away)."""
+    from vtbridge.render.compose import cover
+
     n = min(len(driver_images), len(outputs))
     picks = np.linspace(0, n - 1, min(columns, n)).round().astype(int)
-
-    def row(images):
-        tiles = [cv2.resize(images[i], (max(1, round(images[i].shape[1] * height / images[i].shape[0])), height),
-                            interpolation=cv2.INTER_AREA) for i in picks]
-        return np.hstack(tiles)
-
-    top, bottom = row(driver_images), row(outputs)
-    width = max(top.shape[1], bottom.shape[1])
-    pad = [np.pad(r, ((0, 0), (0, width - r.shape[1]), (0, 0))) for r in (top, bottom)]
-    return np.vstack(pad)
+    rows = [np.hstack([cover(images[i], (height, height)) for i in picks]) for images in (driver_images, outputs)]
+    return np.vstack(rows)
