@@ -43,6 +43,15 @@ def add_render_flags(p, *, defaults: bool = True) -> None:
                    help="output size (default 1280x720; the picture is letterboxed, never stretched)")
     p.add_argument("--fps", type=float, default=None, metavar="N",
                    help="output frames per second (default 30; with --out, the source's own rate)")
+    p.add_argument("--portrait", default=d and d.portrait, metavar="IMG",
+                   help="reenact: the picture that moves with your face (photo, painting, statue, cartoon)")
+    p.add_argument("--engine", choices=("warp", "f2f"), default=d and d.engine,
+                   help="reenact: warp (built in, default) or f2f (Face2FaceRHO, after vtbridge models convert-f2f)")
+    p.add_argument("--style", default=d and d.style, metavar="NAME|INDEX|MODEL.onnx",
+                   help="stylize: a style name (oil, mosaic, sketch, ...), an index 0-25, a blend such as 3:0.5,12:0.5, "
+                        "cartoon (no model), or your own image-to-image .onnx model (default: oil)")
+    p.add_argument("--style-region", choices=("frame", "face", "person"), default=d and d.style_region,
+                   help="stylize: paint the whole frame (default), only the face, or only the person")
     p.add_argument("--mirror", action="store_true", default=None, help="mirror the output (left-right)")
     p.add_argument("--flip", action="store_true", default=None, help="turn the output upside down")
 
@@ -50,7 +59,8 @@ def add_render_flags(p, *, defaults: bool = True) -> None:
 def settings_from_args(args, base: RenderSettings = RenderSettings()) -> RenderSettings:
     """The flags the user gave, over ``base``; validated (one-line ConfigError)."""
     changes = {}
-    for name in ("mode", "blur", "background", "frame", "light", "touch_up", "mirror", "flip"):
+    for name in ("mode", "blur", "background", "frame", "light", "touch_up", "mirror", "flip", "portrait", "engine",
+                 "style", "style_region"):
         value = getattr(args, name, None)
         if value is not None:
             changes[name] = value
@@ -83,20 +93,29 @@ def register(subparsers) -> None:
     r.add_argument("--duration", type=float, default=None, metavar="S",
                    help="stop after S seconds (of the source's time with --out)")
     r.add_argument("--quiet", action="store_true", help="no progress bar or status lines")
+    r.add_argument("--report", action="store_true",
+                   help="with --out: re-track the rendered video and print how well it follows the driver (APD, "
+                        "AED, next to a still portrait's) and the render speed")
+    r.add_argument("--strip", metavar="STRIP.png", default=None,
+                   help="with --out: save driver frames above the rendered frames at the same moments")
     r.set_defaults(func=cmd_render)
 
 
 def cmd_render(args) -> int:
     settings = settings_from_args(args)
+    if (args.report or args.strip) and not args.out:
+        raise ConfigError("--report and --strip measure a rendered file: use them with --out OUT.mp4")
     if args.out:
         return render_file(args.source, Path(args.out), settings, explicit_fps=args.fps is not None,
-                           progress=not args.quiet, duration=args.duration)
+                           progress=not args.quiet, duration=args.duration, report=args.report,
+                           strip=Path(args.strip) if args.strip else None)
     return render_live(args.source, settings, backend=args.backend, device=args.device, duration=args.duration,
                        quiet=args.quiet)
 
 
 def render_file(spec: str, out: Path, settings: RenderSettings, *, explicit_fps: bool = False,
-                progress: bool = True, duration: float | None = None) -> int:
+                progress: bool = True, duration: float | None = None, report: bool = False,
+                strip: Path | None = None) -> int:
     """Every frame of ``spec`` tracked and rendered into ``out`` (a video, or a picture for an image source)."""
     from vtbridge.outputs.vcam_sinks import FileSink
     from vtbridge.progress import Progress
@@ -117,6 +136,11 @@ def render_file(spec: str, out: Path, settings: RenderSettings, *, explicit_fps:
     if duration is not None and total and source.fps:
         total = min(total, int(duration * source.fps + 0.999))
     bar = Progress(total, "render", enabled=progress)
+    collector = None
+    if report or strip:
+        from vtbridge.render.report import ReportCollector
+
+        collector = ReportCollector(total, fps=settings.fps)
     n, first_t = 0, 0.0
     try:
         if sink is not None:
@@ -128,7 +152,11 @@ def render_file(spec: str, out: Path, settings: RenderSettings, *, explicit_fps:
                     break
                 if n == 0:
                     first_t = frame.t
-                image = renderer.render(frame, tracker.process(frame))
+                face = tracker.process(frame)
+                t0 = time.perf_counter()
+                image = renderer.render(frame, face)
+                if collector is not None:
+                    collector.add(frame.image, face, image, time.perf_counter() - t0)
                 if sink is not None:
                     sink.send(image)
                 n += 1
@@ -147,7 +175,23 @@ def render_file(spec: str, out: Path, settings: RenderSettings, *, explicit_fps:
     if n == 0:
         raise SourceError(f"source {spec!r} produced no frames to render")
     print(f"{n} frames rendered ({settings.summary()}) -> {out}", file=sys.stderr)
+    if collector is not None:
+        _finish_report(collector, renderer, report, strip)
     return 0
+
+
+def _finish_report(collector, renderer, report: bool, strip: Path | None) -> None:
+    portrait = getattr(getattr(renderer, "reenactor", None), "portrait", None)
+    result = collector.finish(static=getattr(portrait, "face", None))
+    if report:
+        for line in result.lines():
+            print(line)
+        print(result.to_json())
+    if strip is not None:
+        import cv2
+
+        if not cv2.imwrite(str(strip), collector.strip()):
+            raise ConfigError(f"--strip {str(strip)!r} cannot be written; check the folder and use .png or .jpg")
 
 
 def render_live(spec: str, settings: RenderSettings, *, backend: str = "auto", device: str = "",

@@ -59,3 +59,21 @@ def _meeting(settings: RenderSettings, clock=None) -> Renderer:
 
 register_renderer("passthrough", _meeting,
                   "the camera picture with the meeting effects (blur/background, framing, light, touch-up)")
+
+
+def _reenact(settings: RenderSettings, clock=None) -> Renderer:
+    from vtbridge.render.reenact.mode import ReenactMode
+
+    return ReenactMode(settings, clock=clock)
+
+
+def _stylize(settings: RenderSettings, clock=None) -> Renderer:
+    from vtbridge.render.stylize.mode import StylizeMode
+
+    return StylizeMode(settings, clock=clock)
+
+
+register_renderer("reenact", _reenact,
+                  "a portrait (--portrait IMG) that turns, blinks and talks with your face; no model needed")
+register_renderer("stylize", _stylize,
+                  "the camera painted in a style (--style NAME|INDEX|MODEL.onnx, or cartoon)")

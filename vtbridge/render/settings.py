@@ -35,6 +35,10 @@ class RenderSettings:
     touch_up: int = 0
     mirror: bool = False
     flip: bool = False
+    portrait: str = ""  # reenact: the picture that moves with the user's face
+    engine: str = "warp"  # reenact: warp (built in, no model) | f2f (Face2FaceRHO, converted by the user)
+    style: str = ""  # stylize: a style name, index or blend, cartoon, or a .onnx model ("" = the default style)
+    style_region: str = "frame"  # stylize: frame | face | person
 
     @property
     def size(self) -> tuple[int, int]:
@@ -46,6 +50,11 @@ class RenderSettings:
 
     def summary(self) -> str:
         bits = [f"{self.mode} {self.width}x{self.height}@{self.fps:g}"]
+        if self.mode == "reenact":
+            bits.append(f"portrait {self.portrait}" + (f" ({self.engine})" if self.engine != "warp" else ""))
+        if self.mode == "stylize":
+            bits.append(f"style {self.style or 'default'}" + (f" on the {self.style_region}"
+                                                              if self.style_region != "frame" else ""))
         if self.background:
             bits.append(f"background {self.background}")
         if self.blur:
@@ -101,6 +110,12 @@ def validate(settings: RenderSettings) -> RenderSettings:
     for name, value in (("frame", settings.frame), ("light", settings.light)):
         if value not in ("off", "auto"):
             raise ConfigError(f"{name} {value!r} is not one of off, auto")
+    if settings.mode == "reenact" and not settings.portrait:
+        raise ConfigError("mode reenact needs a portrait: give --portrait PICTURE (a JPEG or PNG with one face)")
+    if settings.engine not in ("warp", "f2f"):
+        raise ConfigError(f"engine {settings.engine!r} is not one of warp, f2f")
+    if settings.style_region not in ("frame", "face", "person"):
+        raise ConfigError(f"style region {settings.style_region!r} is not one of frame, face, person")
     if not 1.0 <= settings.frame_zoom_max <= 4.0:
         raise ConfigError(f"frame zoom {settings.frame_zoom_max:g} is out of range (1-4)")
     return settings

@@ -26,11 +26,16 @@ from vtbridge.render.settings import RenderSettings, validate
 
 
 class MeetingRenderer:
-    def __init__(self, settings: RenderSettings, clock=None) -> None:
+    """``paint(image, face, mask) -> image`` (optional) transforms the camera picture after the person mask is
+    known and before it is composited: the stylize mode paints there, so "style the person only" and "style over
+    a replaced background" use the mask of the real camera picture, not of a painting."""
+
+    def __init__(self, settings: RenderSettings, clock=None, *, paint=None, paint_needs_mask: bool = False) -> None:
         self.settings = validate(settings)
         self.clock = clock
+        self.paint = paint
         self.background: Background | None = load_background(settings.background) if settings.background else None
-        self.segmenter = PersonSegmenter() if settings.needs_mask else None
+        self.segmenter = PersonSegmenter() if settings.needs_mask or paint_needs_mask else None
         self.smoother = MaskSmoother()
         self.framer = AutoFramer(FramingOptions(out_aspect=settings.width / settings.height,
                                                 zoom_max=settings.frame_zoom_max))
@@ -50,10 +55,14 @@ class MeetingRenderer:
                 image = self.light.process(image, face_box(face) if face is not None else None)
             if s.touch_up:
                 image = touch_up(image, face, s.touch_up)
+        mask = None
         if self.segmenter is not None:
             with self._time("segment"):
                 mask = full_mask(self.smoother.process(self.segmenter.segment(image)), frame.size)
             self.last_mask = mask
+        if self.paint is not None:
+            image = self.paint(image, face, mask)
+        if mask is not None and s.needs_mask:
             with self._time("composite"):
                 if self.background is not None:
                     back = self.background.at(frame.size)
