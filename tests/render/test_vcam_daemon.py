@@ -8,12 +8,12 @@ import time
 
 import pytest
 
-from tests.conftest import VENDORED_CLIP
+from tests.conftest import VENDORED_CLIP, media
 from tests.render.fakecam import install
 from vtbridge.daemon import config as cfg
 from vtbridge.daemon.app import build_bindings, save_choices
-from vtbridge.daemon.persist import choice_of
 from vtbridge.daemon.control import Command
+from vtbridge.daemon.persist import choice_of
 from vtbridge.daemon.pipeline import Pipeline, PipelineOptions
 from vtbridge.daemon.vcam import VcamBinding, apply_changes, settings_from_config, vcam_choice
 from vtbridge.errors import ConfigError
@@ -147,3 +147,23 @@ def test_a_hung_virtual_camera_driver_never_stops_tracking(daemon):
     assert vcam_info(pipe).detail["dropped"] >= 30  # frames the stuck camera could not take were dropped
     cam.gate.set()
     wait(lambda: len(cam.instances[0].frames) >= 3)  # and it recovers when the driver does
+
+
+def test_reenact_and_stylize_from_the_config_and_the_viewers():
+    """The daemon's virtual camera takes the portrait and style modes; a mode that cannot run yet (no portrait) keeps
+    the camera picture with a reason instead of stopping the daemon, and bad pictures or styles are refused at once."""
+    from dataclasses import replace as dc_replace
+
+    from vtbridge.errors import VtbridgeError
+
+    broken = VcamBinding(dc_replace(cfg.DEFAULT.outputs.vcam, mode="reenact"), "vseeface")
+    assert broken.settings.mode == "passthrough" and "needs a portrait" in broken.problem
+    portrait = str(media("portrait_s5.jpg"))
+    assert broken.configure({"portrait": portrait, "mode": "reenact"}) == {"portrait": portrait, "mode": "reenact"}
+    assert broken.effects()["mode"] == "reenact"
+    for bad in ({"portrait": "nowhere.jpg"}, {"style": "nosuchstyle"}, {"style": "missing.onnx"},
+                {"style_region": "elbow"}, {"engine": "magic"}):
+        with pytest.raises(VtbridgeError):
+            broken.configure(bad)
+    assert broken.effects()["portrait"] == portrait  # a refused change leaves the last good settings
+    assert broken.configure({"style": "3:0.5,12:0.5", "mode": "stylize"})["mode"] == "stylize"

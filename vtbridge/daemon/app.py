@@ -118,6 +118,8 @@ def run_app(config: cfg.Config, options: AppOptions = AppOptions()) -> int:
         bindings = build_bindings(config, usable_profile(options.vts_profile, _say, default="vtube-studio"))
         for b in bindings:
             b.profile = usable_profile(b.profile, _say)
+            if getattr(b, "problem", None):
+                _say(f"virtual camera: {b.problem}")
         cam = config.camera
         pipeline_options = PipelineOptions(
             source=config.source, loop=options.loop, flip_input=config.flip_input, view=config.view,

@@ -65,6 +65,10 @@ class VcamConfig:
     touch_up: int = 0
     mirror: bool = False
     flip: bool = False
+    portrait: str = ""  # mode reenact: the picture that moves with your face
+    engine: str = "warp"  # mode reenact: warp (built in) | f2f (Face2FaceRHO, converted by the user)
+    style: str = ""  # mode stylize: style name/index/blend, cartoon, or a .onnx model ("": the default style)
+    style_region: str = "frame"  # mode stylize: frame | face | person
 
 
 @dataclass(frozen=True)
@@ -229,6 +233,7 @@ RULES: dict[str, Callable[[Any], str | None]] = {
     "outputs.vcam.blur": _between(0, 100), "outputs.vcam.touch_up": _between(0, 100),
     "outputs.vcam.frame": _one_of("off", "auto"), "outputs.vcam.light": _one_of("off", "auto"),
     "outputs.vcam.frame_zoom_max": _between(1, 4, "x"),
+    "outputs.vcam.engine": _one_of("warp", "f2f"), "outputs.vcam.style_region": _one_of("frame", "face", "person"),
 }
 for _group in ("blendshapes", "head_rotation", "head_position", "gaze"):
     RULES[f"filter.{_group}.min_cutoff"] = _positive

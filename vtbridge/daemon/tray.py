@@ -74,7 +74,18 @@ def _vcam_items(v: dict) -> tuple[MenuItem, ...]:
     def switch(label: str, key: str, on: bool, on_value, off_value) -> MenuItem:
         return MenuItem(label, Command("set_vcam", {key: off_value if on else on_value}), checked=on)
 
-    items = [switch("Blur background", "blur", bool(v.get("blur")), 50, 0),
+    mode = v.get("mode", "passthrough")
+    portrait = v.get("portrait") or ""
+    modes = [MenuItem("Show: camera picture", Command("set_vcam", {"mode": "passthrough"}),
+                      checked=mode == "passthrough", radio=True),
+             MenuItem(f"Show: portrait ({portrait.replace(chr(92), '/').rsplit('/', 1)[-1]})" if portrait else
+                      "Show: portrait (set one in the dashboard)", Command("set_vcam", {"mode": "reenact"}),
+                      checked=mode == "reenact", radio=True, enabled=bool(portrait)),
+             MenuItem(f"Show: painted ({v.get('style') or 'oil'})", Command("set_vcam", {"mode": "stylize"}),
+                      checked=mode == "stylize", radio=True),
+             SEPARATOR]
+    items = [*modes,
+             switch("Blur background", "blur", bool(v.get("blur")), 50, 0),
              switch("Auto-framing", "frame", v.get("frame") == "auto", "auto", "off"),
              switch("Low-light lift", "light", v.get("light") == "auto", "auto", "off"),
              switch("Face touch-up", "touch_up", bool(v.get("touch_up")), 40, 0),

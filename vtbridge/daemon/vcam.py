@@ -16,14 +16,17 @@ from vtbridge.errors import ConfigError
 from vtbridge.render.settings import RenderSettings, parse_size, validate
 
 #: Settings the tray and the dashboard may change (``set_vcam`` commands), with their config key names.
-EFFECT_KEYS = ("mode", "blur", "background", "frame", "light", "touch_up", "mirror", "flip", "size", "fps")
+EFFECT_KEYS = ("mode", "blur", "background", "frame", "light", "touch_up", "mirror", "flip", "size", "fps",
+               "portrait", "engine", "style", "style_region")
 
 
 def settings_from_config(v: VcamConfig) -> RenderSettings:
     width, height = parse_size(v.size)
     return validate(RenderSettings(mode=v.mode, width=width, height=height, fps=float(v.fps), blur=v.blur,
                                    background=v.background, frame=v.frame, frame_zoom_max=v.frame_zoom_max,
-                                   light=v.light, touch_up=v.touch_up, mirror=v.mirror, flip=v.flip))
+                                   light=v.light, touch_up=v.touch_up, mirror=v.mirror, flip=v.flip,
+                                   portrait=v.portrait, engine=v.engine, style=v.style,
+                                   style_region=v.style_region))
 
 
 def effects_of(settings: RenderSettings) -> dict:
@@ -42,7 +45,8 @@ def apply_changes(settings: RenderSettings, changes: dict) -> RenderSettings:
     if "size" in fields:
         fields["width"], fields["height"] = parse_size(str(fields.pop("size")))
     types = {"blur": int, "touch_up": int, "fps": float, "mirror": bool, "flip": bool, "mode": str,
-             "background": str, "frame": str, "light": str, "width": int, "height": int}
+             "background": str, "frame": str, "light": str, "width": int, "height": int, "portrait": str,
+             "engine": str, "style": str, "style_region": str}
     for key, value in fields.items():
         want = types[key]
         if want is bool and not isinstance(value, bool) or want is not bool and isinstance(value, bool) or \
@@ -55,6 +59,14 @@ def apply_changes(settings: RenderSettings, changes: dict) -> RenderSettings:
         from vtbridge.render.meeting.background import load_background
 
         load_background(new.background)
+    if new.portrait and new.portrait != settings.portrait:
+        from vtbridge.render.reenact.portrait import read_portrait
+
+        read_portrait(new.portrait)  # a missing or broken picture: one line now, not on the render thread
+    if new.style != settings.style:
+        from vtbridge.render.stylize.networks import check_style
+
+        check_style(new.style)
     return new
 
 
@@ -66,10 +78,16 @@ def vcam_choice(cmd) -> tuple[str, object]:
 
 class VcamBinding(Binding):
     def __init__(self, config: VcamConfig, profile: str) -> None:
-        self.settings = settings_from_config(config)
+        try:
+            settings, problem = settings_from_config(config), None
+        except ConfigError as err:  # e.g. mode reenact with no portrait: the camera picture until it is fixed
+            settings = settings_from_config(replace(config, mode="passthrough"))
+            problem = f"{err}; showing the camera picture (mode passthrough) until it is set"
+        self.settings = settings
         self.backend, self.device = config.backend, config.device
         self._settings_lock = threading.Lock()
         super().__init__("vcam", profile, config.enabled, factory=self._make)
+        self.problem = problem  # shown once at start by the daemon
 
     def _make(self):
         from vtbridge.outputs.vcam import VcamOutput

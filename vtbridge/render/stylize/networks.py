@@ -151,5 +151,16 @@ class ImageModel:
         return cv2.cvtColor(rgb, cv2.COLOR_RGB2BGR)
 
 
+def check_style(spec: str) -> None:
+    """ConfigError/ModelError now for a style that cannot be used (unknown name, missing model file)."""
+    if not spec or spec == "cartoon":
+        return
+    if looks_like_model(spec):
+        if not Path(spec).is_file():
+            raise ModelError(f"ONNX model {spec!r}: file not found; check the path")
+        return
+    style_weights(spec)
+
+
 def looks_like_model(spec: str) -> bool:
     return bool(re.search(r"\.onnx$", str(spec), re.IGNORECASE))

@@ -187,6 +187,10 @@
     set("vcam-mirror", "checked", !!v.mirror);
     set("vcam-flip", "checked", !!v.flip);
     set("vcam-background", "value", v.background || "");
+    set("vcam-mode", "value", v.mode || "passthrough");
+    set("vcam-portrait", "value", v.portrait || "");
+    set("vcam-style", "value", v.style || "");
+    set("vcam-style_region", "value", v.style_region || "frame");
     const sizes = $("vcam-size");
     if (v.size && !Array.from(sizes.options).some((o) => o.value === v.size)) {
       const opt = document.createElement("option");
@@ -269,6 +273,12 @@
   $("vcam-mirror").addEventListener("change", () => vcamChange({ mirror: $("vcam-mirror").checked }));
   $("vcam-flip").addEventListener("change", () => vcamChange({ flip: $("vcam-flip").checked }));
   $("vcam-size").addEventListener("change", () => vcamChange({ size: $("vcam-size").value }));
+  $("vcam-mode").addEventListener("change", () => vcamChange({ mode: $("vcam-mode").value }));
+  $("vcam-portrait-set").addEventListener("click",
+    () => vcamChange({ portrait: $("vcam-portrait").value.trim(), mode: "reenact" }));
+  $("vcam-style-set").addEventListener("click",
+    () => vcamChange({ style: $("vcam-style").value.trim(), style_region: $("vcam-style_region").value,
+                       mode: "stylize" }));
   $("vcam-background-set").addEventListener("click",
     () => vcamChange({ background: $("vcam-background").value.trim() }));
   window.addEventListener("resize", drawLandmarks);
