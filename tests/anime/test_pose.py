@@ -90,11 +90,11 @@ def test_vowel_split_recovers_each_target(target, index):
 def test_head_angles_map_to_thas_ranges_with_body_following():
     pose = face_to_pose(face(HeadPose(yaw=5.0, pitch=30.0, roll=-7.5)))
     assert value(pose, "head_x") == pytest.approx(1.0)  # clamped at 15 degrees
-    assert value(pose, "head_y") == pytest.approx(0.5)
-    assert value(pose, "body_y") == pytest.approx(0.5)
+    assert value(pose, "head_y") == pytest.approx(-0.5)  # turning to one's own left: THA3's head_y < 0
+    assert value(pose, "body_y") == pytest.approx(-0.5)
     assert value(pose, "neck_z") == pytest.approx(-0.5)
     mirrored = face_to_pose(face(HeadPose(yaw=5.0, roll=-7.5)), AnimeMapping(mirror=True, body_follow=0.0))
-    assert value(mirrored, "head_y") == pytest.approx(-0.5) and value(mirrored, "body_y") == 0.0
+    assert value(mirrored, "head_y") == pytest.approx(0.5) and value(mirrored, "body_y") == 0.0
     assert value(mirrored, "neck_z") == pytest.approx(0.5)
 
 

@@ -195,10 +195,13 @@ def face_to_pose(face: FaceFrame | None, m: AnimeMapping = AnimeMapping(), t: fl
     pose[POSE_INDEX["iris_rotation_y"]] = _c(look * m.eye_rotation_factor * (-1 if m.mirror else 1), -1, 1)
     up = (bs["eyeLookUpLeft"] + bs["eyeLookUpRight"] - bs["eyeLookDownLeft"] - bs["eyeLookDownRight"]) / 2.0
     pose[POSE_INDEX["iris_rotation_x"]] = _c(up * m.eye_rotation_factor, -1, 1)
-    # Head: iFacialMocap's X is -pitch, so THA3's head_x = -X/15 is +pitch/15; yaw and roll as seen by the camera.
+    # Head: THA3's converter takes iFacialMocap's Euler angles (X = -pitch, Y = yaw, Z = roll in the unmirrored
+    # camera frame) as head_x = -X/15, head_y = -Y/10, neck_z = Z/15. Measured on the real model: head_x > 0 looks
+    # up, head_y > 0 turns the character to its own right, neck_z > 0 tilts it counter-clockwise on screen - so
+    # these formulas on unmirrored angles give the anatomical character; mirroring negates yaw and roll.
     h, s = face.head, (-1.0 if m.mirror else 1.0)
     pose[POSE_INDEX["head_x"]] = _c(h.pitch / m.head_pitch_range_deg, -1, 1)
-    head_y = _c(s * h.yaw / m.head_yaw_range_deg, -1, 1)
+    head_y = _c(-s * h.yaw / m.head_yaw_range_deg, -1, 1)
     neck_z = _c(s * h.roll / m.head_roll_range_deg, -1, 1)
     pose[POSE_INDEX["head_y"]], pose[POSE_INDEX["body_y"]] = head_y, head_y * m.body_follow
     pose[POSE_INDEX["neck_z"]], pose[POSE_INDEX["body_z"]] = neck_z, neck_z * m.body_follow

