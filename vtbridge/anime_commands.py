@@ -101,7 +101,8 @@ def cmd_pose(args) -> int:
             pose[POSE_INDEX[name]] = float(value)
         except ValueError:
             raise ConfigError(f"--set {item!r}: {value!r} is not a number") from None
-    renderer = AnimeRenderer(AnimeOptions(Path(args.character), size=(512, 512), provider=args.provider))
+    renderer = AnimeRenderer(AnimeOptions(Path(args.character), size=(512, 512), provider=args.provider,
+                                          models=Path(args.models) if args.models else None))
     try:
         image = renderer.render_pose(pose)
         if not cv2.imwrite(args.out, image):
@@ -115,7 +116,8 @@ def cmd_pose(args) -> int:
 def cmd_bench(args) -> int:
     from vtbridge.render.anime.bench import format_bench, run_anime_bench
 
-    report = run_anime_bench(Path(args.character), frames=args.frames, provider=args.provider, threads=args.threads)
+    report = run_anime_bench(Path(args.character), frames=args.frames, provider=args.provider, threads=args.threads,
+                             models=Path(args.models) if args.models else None)
     print(json.dumps(report) if args.json else format_bench(report))
     return 0
 
@@ -149,6 +151,7 @@ def register(sub) -> None:
     q.add_argument("--out", required=True, metavar="OUT.png")
     q.add_argument("--set", action="append", metavar="NAME=VALUE", help="e.g. --set eye_wink_left=1 --set head_y=0.5")
     q.add_argument("--provider", default="auto", choices=("auto", "dml", "cuda", "coreml", "cpu"))
+    q.add_argument("--models", metavar="DIR", help="converted THA3 folder (default: the user data folder)")
     q.set_defaults(func=cmd_pose)
 
     b = anime.add_parser("bench", help="THA3 time per stage: full change, head only, no change")
@@ -156,5 +159,6 @@ def register(sub) -> None:
     b.add_argument("--frames", type=int, default=8)
     b.add_argument("--provider", default="auto", choices=("auto", "dml", "cuda", "coreml", "cpu"))
     b.add_argument("--threads", type=int, default=0)
+    b.add_argument("--models", metavar="DIR", help="converted THA3 folder (default: the user data folder)")
     b.add_argument("--json", action="store_true")
     b.set_defaults(func=cmd_bench)

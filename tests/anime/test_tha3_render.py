@@ -137,9 +137,9 @@ def _peaks_and_rests(values: np.ndarray, threshold: float, rest_below: float, co
 
 def _drive(renderer, clip: str, channels: tuple[str, ...], threshold: float, rest_below: float, metric):
     """Through the real path (frame + calibrated FaceFrame -> ``render``): the metric at each peak of the tracked
-    ``channels`` (their mean) and at a nearby rest frame. The neutral face is the clip's median, as ``vtbridge calibrate`` takes
-    the median of a resting face: without it MediaPipe's resting browDown/eyeBlink bias would frown and half-close
-    the character's eyes all the time."""
+    ``channels`` (their mean) and at a nearby rest frame. The neutral face is the clip's median, as ``vtbridge
+    calibrate`` takes the median of a resting face: without it MediaPipe's resting browDown/eyeBlink bias would
+    frown and half-close the character's eyes all the time."""
     from tests.tracked import tracked
     from vtbridge.signal.calibration import CalibrationRecorder, apply_calibration
 

