@@ -2,7 +2,8 @@
 
 - ``all``: every value changes (talking while moving): eyebrow, face, rotate and edit all run.
 - ``head``: only the head moves: the eyebrow and face networks are skipped.
-- ``face``: only eyes/mouth change, head still: everything but decompose runs (rotate/edit need the new face).
+- ``face``: the expression changes (eyebrows, eyes, mouth), head still: everything but decompose runs (rotate and
+  edit need the new face).
 - ``still``: nothing changed beyond 1/256: no network runs.
 """
 
@@ -37,7 +38,9 @@ def run_anime_bench(character: Path, frames: int = 8, provider: str = "auto", th
     t0 = time.perf_counter()
     renderer = AnimeRenderer(AnimeOptions(character, size=(1280, 720), provider=provider, threads=threads,
                                           models=models))
-    report = {"provider": renderer.provider, "threads": threads or "default", "frames": frames,
+    from vtbridge.render.anime.renderer import default_threads
+
+    report = {"provider": renderer.provider, "threads": threads or default_threads(), "frames": frames,
               "load_ms": round((time.perf_counter() - t0) * 1000.0, 1),
               "decompose_ms": round(renderer.poser.last_ms["decompose"], 1), "scenarios": {}}
     rng = np.random.default_rng(0)
