@@ -7,6 +7,8 @@ x 160-352, y 32-224; eyes sit in rows ~125-165 and the mouth in rows ~165-200 of
 
 from __future__ import annotations
 
+import time
+
 import cv2
 import numpy as np
 import pytest
@@ -176,3 +178,38 @@ def test_a_clip_with_speech_opens_the_characters_mouth_in_time(renderer):
     pairs = _drive(renderer, "drive_d12.mp4", ("jawOpen",), 0.3, 0.1, mouth_opening)  # < 0.1: THA3's closed mouth
     for at_open, at_rest in pairs:
         assert at_open > at_rest + 20
+
+
+def test_live_factory_gives_exactly_sized_pictures_without_blocking_on_later_frames(renderer):
+    from vtbridge.render.anime.renderer import AnimeOptions, make_anime_renderer
+
+    options = AnimeOptions(renderer.options.character, size=(640, 360), models=renderer.options.models,
+                           background=(10, 20, 30))
+    live = make_anime_renderer(options, live=True)
+    try:
+        face = FaceFrame(t=0.0, found=True, blendshapes=neutral_blendshapes())
+        first = live.render(Frame(np.zeros((4, 4, 3), np.uint8), 0.0, 0, "test"), face)
+        assert first.shape == (360, 640, 3) and first.dtype == np.uint8
+        assert tuple(first[180, 10]) == (30, 20, 10)  # letterbox bars in the background colour (BGR)
+        deadline = time.monotonic() + 120.0  # a very slow first frame returns the plain background meanwhile
+        while live.rendered < 1 and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert live.status()["provider"] == "cpu" and live.rendered == 1
+        shown = live.render(Frame(np.zeros((4, 4, 3), np.uint8), 0.0, 1, "test"), face)
+        assert shown.shape == (360, 640, 3) and np.abs(shown[:, 140:500].astype(int) - (30, 20, 10)).sum() > 0
+    finally:
+        live.close()
+
+
+def test_bench_reports_which_networks_each_kind_of_frame_runs(renderer, capsys):
+    import json
+
+    from vtbridge.cli import main
+
+    args = ["anime", "bench", str(renderer.options.character), "--models", str(renderer.options.models),
+            "--frames", "1", "--json"]
+    assert main(args) == 0
+    rows = json.loads(capsys.readouterr().out)["scenarios"]
+    assert all(rows["all"][s] > 0 for s in ("eyebrow", "face", "rotate", "edit"))
+    assert rows["head"]["eyebrow"] == 0 and rows["head"]["face"] == 0 and rows["head"]["edit"] > 0
+    assert all(rows["still"][s] == 0 for s in ("eyebrow", "face", "rotate", "edit"))

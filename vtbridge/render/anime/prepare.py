@@ -74,9 +74,11 @@ def key_background(rgba: np.ndarray, tolerance: int, where: str) -> np.ndarray:
     mask = np.zeros((h + 2, w + 2), np.uint8)
     flags = 4 | cv2.FLOODFILL_MASK_ONLY | cv2.FLOODFILL_FIXED_RANGE | (255 << 8)
     diff = (tolerance,) * 3
-    for y, x in np.argwhere(np.abs(rgb.astype(np.int32) - colour).max(axis=2) <= tolerance):
-        if (y in (0, h - 1) or x in (0, w - 1)) and not mask[y + 1, x + 1]:
-            cv2.floodFill(rgb, mask, (int(x), int(y)), (0, 0, 0), diff, diff, flags)
+    edge = [(0, x) for x in range(w)] + [(h - 1, x) for x in range(w)]
+    edge += [(y, 0) for y in range(h)] + [(y, w - 1) for y in range(h)]
+    for (y, x), ok in zip(edge, plain):  # same order as ``border``: seed from every plain border pixel
+        if ok and not mask[y + 1, x + 1]:
+            cv2.floodFill(rgb, mask, (x, y), (0, 0, 0), diff, diff, flags)
     background = mask[1:-1, 1:-1] > 0
     alpha = np.where(background, 0, 255).astype(np.uint8)
     # Soften the cut by one pixel so the outline is not jagged.
