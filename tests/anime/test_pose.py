@@ -71,9 +71,15 @@ def test_jaw_opens_the_mouth_and_shapes_split_into_vowels():
     assert value(face_to_pose(face(jawOpen=0.05)), "mouth_aaa") == 0.0
     wide = face_to_pose(face(jawOpen=0.4, mouthLowerDownLeft=0.5, mouthLowerDownRight=0.5))
     assert value(wide, "mouth_aaa") > 0.9 and value(wide, "mouth_uuu") < 0.1
+    thas_rule = AnimeMapping(lower_lip_follows_jaw=0.0)
     round_ = face_to_pose(face(jawOpen=0.4, mouthLowerDownLeft=0.25, mouthLowerDownRight=0.25, mouthFunnel=0.5,
-                               mouthPucker=0.4))
+                               mouthPucker=0.4), thas_rule)
     assert value(round_, "mouth_ooo") > 0.5 and value(round_, "mouth_uuu") < 0.2
+    # MediaPipe-like wide-open mouth: jaw open, lower lip barely reported. THA3's exact rule makes it a small "u";
+    # by default the lower lip follows the jaw and it opens as "a".
+    mediapipe_open = face(jawOpen=0.5, mouthLowerDownLeft=0.01, mouthLowerDownRight=0.01)
+    assert value(face_to_pose(mediapipe_open), "mouth_aaa") > 0.9
+    assert value(face_to_pose(mediapipe_open, thas_rule), "mouth_aaa") < 0.6
     closed_frown = face_to_pose(face(mouthFrownLeft=0.3, mouthFrownRight=0.3))
     assert value(closed_frown, "mouth_lowered_corner_left") == pytest.approx(1.0)
 

@@ -9,7 +9,8 @@ mouth, and an open mouth is split into A/I/U/O by the same 4-point decomposition
 and L1 weight); head pitch ±15°, yaw ±10°, roll ±15° fill head_x, head_y/body_y, neck_z/body_z; breathing is a
 cosine at 20 breaths a minute.
 
-What differs, by design: sides follow ``mirror`` (default: the character's own left is the user's own left, like
+What differs, by design: the lower lip follows the jaw (``lower_lip_follows_jaw``; MediaPipe, unlike ARKit,
+barely reports mouthLowerDown, so THA3's rule would make every open mouth a small "u"); sides follow ``mirror`` (default: the character's own left is the user's own left, like
 the camera image); head angles come from ``FaceFrame.head`` (already calibrated and smoothed by the pipeline);
 ``body_follow`` scales how much the body follows the head (THA3: 1). Every number is a field of ``AnimeMapping``,
 which loads from a JSON file so modders can tune it without code.
@@ -64,6 +65,7 @@ class AnimeMapping:
     mouth_funnel_max: float = 0.5
     iris_small_left: float = 0.0
     iris_small_right: float = 0.0
+    lower_lip_follows_jaw: float = 1.0
     head_pitch_range_deg: float = 15.0
     head_yaw_range_deg: float = 10.0
     head_roll_range_deg: float = 15.0
@@ -81,6 +83,8 @@ class AnimeMapping:
                        ("jaw_open_min", "jaw_open_max"), ("mouth_funnel_min", "mouth_funnel_max")):
             if not getattr(self, lo) < getattr(self, hi):
                 raise ConfigError(f"{where}: {lo} must be below {hi}")
+        if not 0 <= self.lower_lip_follows_jaw <= 1:
+            raise ConfigError(f"{where}: lower_lip_follows_jaw must be 0 (THA3's rule) to 1")
         for name in ("eye_surprised_max", "eye_blink_max", "eyebrow_down_max", "mouth_frown_max",
                      "head_pitch_range_deg", "head_yaw_range_deg", "head_roll_range_deg"):
             if not getattr(self, name) > 0:
@@ -213,7 +217,9 @@ def face_to_pose(face: FaceFrame | None, m: AnimeMapping = AnimeMapping(), t: fl
         frown = _c((bs["mouthFrownLeft"] + bs["mouthFrownRight"]) / m.mouth_frown_max)
         put("mouth_lowered_corner", frown, frown)
     else:
-        lower = _c(bs["mouthLowerDownLeft"] + bs["mouthLowerDownRight"])
+        # MediaPipe's mouthLowerDown stays near 0 even for a wide-open mouth (ARKit's rises with the jaw), which would
+        # make every open mouth a small "u"; let the lower lip follow the jaw (0 = THA3's rule exactly).
+        lower = _c(max(bs["mouthLowerDownLeft"] + bs["mouthLowerDownRight"], m.lower_lip_follows_jaw * mouth_open))
         funnel, pucker = bs["mouthFunnel"], bs["mouthPucker"]
         a, i, u, o = split_vowels(np.array([mouth_open, lower, funnel, pucker]))
         pose[POSE_INDEX["mouth_aaa"]], pose[POSE_INDEX["mouth_iii"]] = a, i
