@@ -130,3 +130,9 @@ def test_mapping_file_round_trip_and_errors(tmp_path):
         load_mapping(path)
     with pytest.raises(ConfigError, match="vtbridge anime mapping --out"):
         load_mapping(tmp_path / "missing.json")
+
+
+def test_non_finite_tracker_values_never_reach_tha3():
+    broken = face(HeadPose(yaw=float("nan"), pitch=float("inf")), eyeBlinkLeft=float("nan"), jawOpen=float("nan"))
+    pose = face_to_pose(broken)
+    assert np.all(np.isfinite(pose)) and pose.min() >= -1.0 and pose.max() <= 1.0

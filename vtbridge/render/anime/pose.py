@@ -226,4 +226,4 @@ def face_to_pose(face: FaceFrame | None, m: AnimeMapping = AnimeMapping(), t: fl
         ooo = _c((funnel - m.mouth_funnel_min) / (m.mouth_funnel_max - m.mouth_funnel_min))
         uo = _c(u + o)
         pose[POSE_INDEX["mouth_uuu"]], pose[POSE_INDEX["mouth_ooo"]] = uo * (1 - ooo), uo * ooo
-    return pose
+    return np.nan_to_num(pose, nan=0.0, posinf=1.0, neginf=-1.0)  # a NaN from the tracker must not reach THA3
