@@ -21,7 +21,7 @@ _AUTO = ("dml", "cuda", "coreml", "cpu")
 @dataclass(frozen=True)
 class SessionOptions:
     provider: str = "auto"  # auto | dml | cuda | coreml | cpu
-    threads: int = 0  # 0: onnxruntime's default (one per physical core)
+    threads: int = 0  # 0: half the cores (1 to 4): renderers share the machine with tracking
 
 
 def choose_provider(wanted: str = "auto", available: list[str] | None = None) -> str:
@@ -53,8 +53,8 @@ def open_session(path: str | Path, options: SessionOptions = SessionOptions()):
     so.log_severity_level = 3
     if options.threads:
         so.intra_op_num_threads = options.threads
-    elif os.cpu_count():
-        so.intra_op_num_threads = max(1, min(4, os.cpu_count() or 1))
+    else:
+        so.intra_op_num_threads = max(1, min(4, (os.cpu_count() or 2) // 2))
     chain = [PROVIDERS[provider]] + ([PROVIDERS["cpu"]] if provider != "cpu" else [])
     try:
         session = ort.InferenceSession(str(path), sess_options=so, providers=chain)

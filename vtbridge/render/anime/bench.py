@@ -38,9 +38,7 @@ def run_anime_bench(character: Path, frames: int = 8, provider: str = "auto", th
     t0 = time.perf_counter()
     renderer = AnimeRenderer(AnimeOptions(character, size=(1280, 720), provider=provider, threads=threads,
                                           models=models))
-    from vtbridge.render.anime.renderer import default_threads
-
-    report = {"provider": renderer.provider, "threads": threads or default_threads(), "frames": frames,
+    report = {"provider": renderer.provider, "threads": threads or "auto (half the cores)", "frames": frames,
               "load_ms": round((time.perf_counter() - t0) * 1000.0, 1),
               "decompose_ms": round(renderer.poser.last_ms["decompose"], 1), "scenarios": {}}
     rng = np.random.default_rng(0)

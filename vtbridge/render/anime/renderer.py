@@ -8,7 +8,6 @@ own rate, so a slow CPU lowers the character's frame rate, never the tracking's.
 
 from __future__ import annotations
 
-import os
 import time
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -22,14 +21,6 @@ from vtbridge.frames import FaceFrame, Frame
 from vtbridge.render.anime.character import SIZE, from_network, load_character, to_network
 from vtbridge.render.anime.pose import AnimeMapping, face_to_pose, load_mapping
 from vtbridge.render.anime.poser import STAGES, PoserOptions, Tha3Poser
-
-
-def default_threads() -> int:
-    """One core stays with the tracker (MediaPipe uses about one): on 2 cores THA3 gets 1 thread, at most 4.
-
-    Measured here (2 cores, shared): 1 thread ~0.5-0.7 s per full frame, 2 threads 1.5-2.3 s, because two
-    spinning onnxruntime threads fight the tracker and each other for the same cores."""
-    return max(1, min(4, (os.cpu_count() or 2) - 1))
 
 
 def default_models_dir() -> Path:
@@ -82,7 +73,7 @@ class AnimeRenderer:
         self.mapping = replace(mapping, mirror=mapping.mirror or options.mirror)
         picture = load_character(options.character)  # check the picture before the (slower) model load
         self.poser = Tha3Poser(PoserOptions(options.models or default_models_dir(), options.provider,
-                                            options.threads or default_threads()))
+                                            options.threads))
         self.provider = self.poser.provider
         self._bg_rgb = np.array(options.background, dtype=np.float32) / 255.0
         self.poser.set_character(to_network(picture))
