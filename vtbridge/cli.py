@@ -131,7 +131,8 @@ def build_parser() -> argparse.ArgumentParser:
     k.set_defaults(func=cmd_calibrate)
 
     for module in ("vtbridge.run_command", "vtbridge.mapping.commands", "vtbridge.daemon.config_commands",
-                   "vtbridge.voice_command", "vtbridge.render_command", "vtbridge.daemon.desktop_entry"):
+                   "vtbridge.voice_command", "vtbridge.render_command", "vtbridge.daemon.desktop_entry",
+                   "vtbridge.anime_commands"):
         try:
             mod = __import__(module, fromlist=["register"])
         except ImportError:

@@ -40,6 +40,17 @@ def user_state_dir() -> Path:
     return home / "state" if home else Path(platformdirs.user_state_dir(_APP, appauthor=False))
 
 
+def user_data_dir() -> Path:
+    home = _home_override()
+    return home / "data" if home else Path(platformdirs.user_data_dir(_APP, appauthor=False))
+
+
+def user_models_dir() -> Path:
+    """Models the user converted on their own machine (e.g. ``vtbridge models convert-tha3``): never shipped, each
+    folder with its own ``manifest.json`` (sha256, source, licence)."""
+    return user_data_dir() / "models"
+
+
 def _shipped(name: str) -> Path:
     """A top-level data folder of the source tree (editable install) or its copy inside the wheel."""
     for candidate in (_PACKAGE_DIR.parent / name, _PACKAGE_DIR / "_data" / name):
