@@ -99,7 +99,7 @@ def _vcam_path(settings, clock):
     for name in ("decode", "inference", "track", "filter", "map", "send", "render", "segment", "composite", "effects",
                  "sink"):  # report the stages in pipeline order, the virtual camera's after the tracking path
         clock.samples.setdefault(name, [])
-    renderer = make_renderer(settings, clock=clock)
+    renderer = make_renderer(settings, clock=clock, live=False)  # every frame rendered, so stages are timed
     sink, kind = VirtualCameraSink(), "virtual camera"
     try:
         sink.open(settings.width, settings.height, settings.fps)

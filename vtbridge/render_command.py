@@ -52,6 +52,8 @@ def add_render_flags(p, *, defaults: bool = True) -> None:
                         "cartoon (no model), or your own image-to-image .onnx model (default: oil)")
     p.add_argument("--style-region", choices=("frame", "face", "person"), default=d and d.style_region,
                    help="stylize: paint the whole frame (default), only the face, or only the person")
+    p.add_argument("--character", default=d and d.character, metavar="CHAR.png",
+                   help="anime: the character picture (512x512 RGBA; make one with `vtbridge anime prepare`)")
     p.add_argument("--mirror", action="store_true", default=None, help="mirror the output (left-right)")
     p.add_argument("--flip", action="store_true", default=None, help="turn the output upside down")
 
@@ -60,7 +62,7 @@ def settings_from_args(args, base: RenderSettings = RenderSettings()) -> RenderS
     """The flags the user gave, over ``base``; validated (one-line ConfigError)."""
     changes = {}
     for name in ("mode", "blur", "background", "frame", "light", "touch_up", "mirror", "flip", "portrait", "engine",
-                 "style", "style_region"):
+                 "style", "style_region", "character"):
         value = getattr(args, name, None)
         if value is not None:
             changes[name] = value
@@ -131,7 +133,7 @@ def render_file(spec: str, out: Path, settings: RenderSettings, *, explicit_fps:
     if not explicit_fps and source.fps:
         settings = replace(settings, fps=float(source.fps))
     sink = None if as_picture else FileSink(out)
-    renderer = make_renderer(settings)
+    renderer = make_renderer(settings, live=False)  # a file gets every frame rendered in full
     total = source.frame_count
     if duration is not None and total and source.fps:
         total = min(total, int(duration * source.fps + 0.999))

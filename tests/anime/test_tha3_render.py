@@ -213,3 +213,25 @@ def test_bench_reports_which_networks_each_kind_of_frame_runs(renderer, capsys):
     assert all(rows["all"][s] > 0 for s in ("eyebrow", "face", "rotate", "edit"))
     assert rows["head"]["eyebrow"] == 0 and rows["head"]["face"] == 0 and rows["head"]["edit"] > 0
     assert all(rows["still"][s] == 0 for s in ("eyebrow", "face", "rotate", "edit"))
+
+
+def test_render_cli_anime_mode_end_to_end(renderer, tmp_path, capsys):
+    """``vtbridge render CLIP --mode anime --character CHAR.png --out``: the converted models found where the
+    converter puts them, every frame rendered in full, the character on the green background."""
+    import shutil
+
+    from tests.conftest import media
+    from vtbridge import paths
+    from vtbridge.cli import main
+
+    shutil.copytree(renderer.options.models, paths.user_models_dir() / "tha3")
+    out = tmp_path / "anime.mp4"
+    assert main(["render", str(media("drive_d12.mp4")), "--out", str(out), "--mode", "anime", "--character",
+                 str(renderer.options.character), "--size", "320x180", "--duration", "0.4", "--quiet"]) == 0
+    cap = cv2.VideoCapture(str(out))
+    frames = []
+    while (got := cap.read())[0]:
+        frames.append(got[1])
+    assert len(frames) == 10 and frames[0].shape == (180, 320, 3)
+    assert frames[0][90, 5, 1] > 200 and frames[0][90, 5, 0] < 60  # green letterbox bars beside the square
+    assert np.abs(frames[0][40:140, 110:210].astype(int) - (0, 255, 0)).sum(axis=2).mean() > 100  # a character

@@ -161,7 +161,7 @@ def test_modes_are_a_registry_later_renderers_plug_into():
     assert "passthrough" in modes()
 
     class Negative:
-        def __init__(self, settings, clock=None):
+        def __init__(self, settings, clock=None, live=True):
             self.settings = settings
 
         def render(self, frame, face):

@@ -67,3 +67,13 @@ def test_report_needs_a_file(monkeypatch, capsys):
     proc = subprocess.run([sys.executable, "-m", "vtbridge.cli", "render", str(VENDORED_CLIP), "--vcam",
                            "--report"], capture_output=True, text=True, timeout=120)
     assert proc.returncode == 1 and "use them with --out" in proc.stderr
+
+
+def test_anime_mode_needs_a_character_and_credits_the_author(tmp_path, monkeypatch):
+    monkeypatch.chdir(REPO)
+    proc = subprocess.run([sys.executable, "-m", "vtbridge.cli", "render", str(VENDORED_CLIP), "--out",
+                           str(tmp_path / "x.mp4"), "--mode", "anime"], capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 1 and "mode anime needs a character" in proc.stderr
+    assert "Traceback" not in proc.stderr
+    page = (REPO / "vtbridge" / "daemon" / "dashboard" / "static" / "index.html").read_text(encoding="utf-8")
+    assert "Pramook Khungurn" in page and "CC-BY-4.0" in page  # the attribution CC-BY asks for, where users look

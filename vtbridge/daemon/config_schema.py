@@ -69,6 +69,7 @@ class VcamConfig:
     engine: str = "warp"  # mode reenact: warp (built in) | f2f (Face2FaceRHO, converted by the user)
     style: str = ""  # mode stylize: style name/index/blend, cartoon, or a .onnx model ("": the default style)
     style_region: str = "frame"  # mode stylize: frame | face | person
+    character: str = ""  # mode anime: a 512x512 RGBA character picture (vtbridge anime prepare)
 
 
 @dataclass(frozen=True)

@@ -83,6 +83,9 @@ def _vcam_items(v: dict) -> tuple[MenuItem, ...]:
                       checked=mode == "reenact", radio=True, enabled=bool(portrait)),
              MenuItem(f"Show: painted ({v.get('style') or 'oil'})", Command("set_vcam", {"mode": "stylize"}),
                       checked=mode == "stylize", radio=True),
+             MenuItem("Show: anime character" if v.get("character") else
+                      "Show: anime character (set one in the dashboard)", Command("set_vcam", {"mode": "anime"}),
+                      checked=mode == "anime", radio=True, enabled=bool(v.get("character"))),
              SEPARATOR]
     items = [*modes,
              switch("Blur background", "blur", bool(v.get("blur")), 50, 0),

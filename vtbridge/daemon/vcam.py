@@ -17,7 +17,7 @@ from vtbridge.render.settings import RenderSettings, parse_size, validate
 
 #: Settings the tray and the dashboard may change (``set_vcam`` commands), with their config key names.
 EFFECT_KEYS = ("mode", "blur", "background", "frame", "light", "touch_up", "mirror", "flip", "size", "fps",
-               "portrait", "engine", "style", "style_region")
+               "portrait", "engine", "style", "style_region", "character")
 
 
 def settings_from_config(v: VcamConfig) -> RenderSettings:
@@ -26,7 +26,7 @@ def settings_from_config(v: VcamConfig) -> RenderSettings:
                                    background=v.background, frame=v.frame, frame_zoom_max=v.frame_zoom_max,
                                    light=v.light, touch_up=v.touch_up, mirror=v.mirror, flip=v.flip,
                                    portrait=v.portrait, engine=v.engine, style=v.style,
-                                   style_region=v.style_region))
+                                   style_region=v.style_region, character=v.character))
 
 
 def effects_of(settings: RenderSettings) -> dict:
@@ -46,7 +46,7 @@ def apply_changes(settings: RenderSettings, changes: dict) -> RenderSettings:
         fields["width"], fields["height"] = parse_size(str(fields.pop("size")))
     types = {"blur": int, "touch_up": int, "fps": float, "mirror": bool, "flip": bool, "mode": str,
              "background": str, "frame": str, "light": str, "width": int, "height": int, "portrait": str,
-             "engine": str, "style": str, "style_region": str}
+             "engine": str, "style": str, "style_region": str, "character": str}
     for key, value in fields.items():
         want = types[key]
         if want is bool and not isinstance(value, bool) or want is not bool and isinstance(value, bool) or \
@@ -63,6 +63,12 @@ def apply_changes(settings: RenderSettings, changes: dict) -> RenderSettings:
         from vtbridge.render.reenact.portrait import read_portrait
 
         read_portrait(new.portrait)  # a missing or broken picture: one line now, not on the render thread
+    if new.character and new.character != settings.character:
+        from pathlib import Path
+
+        from vtbridge.render.anime.character import load_character
+
+        load_character(Path(new.character))  # not RGBA 512x512: one line now
     if new.style != settings.style:
         from vtbridge.render.stylize.networks import check_style
 

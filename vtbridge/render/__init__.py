@@ -31,7 +31,8 @@ _REGISTRY: dict[str, tuple[RendererFactory, str]] = {}
 
 
 def register_renderer(mode: str, factory: RendererFactory, description: str = "") -> None:
-    """Make ``mode`` available everywhere a mode is chosen. ``factory(settings, clock=None)`` builds it."""
+    """Make ``mode`` available everywhere a mode is chosen. ``factory(settings, clock=None, live=True)`` builds
+    it."""
     _REGISTRY[mode] = (factory, description)
 
 
@@ -43,15 +44,17 @@ def describe(mode: str) -> str:
     return _REGISTRY[mode][1]
 
 
-def make_renderer(settings: RenderSettings, clock=None) -> Renderer:
-    """The renderer for ``settings.mode``; ``clock`` (a ``vtbridge.timing.StageTimes``) receives stage times."""
+def make_renderer(settings: RenderSettings, clock=None, live: bool = True) -> Renderer:
+    """The renderer for ``settings.mode``; ``clock`` (a ``vtbridge.timing.StageTimes``) receives stage times.
+    ``live=False`` (rendering a file, benchmarks): every frame is rendered in full, even by a renderer that would
+    otherwise show its newest finished picture while it works on the next (anime)."""
     if settings.mode not in _REGISTRY:
         raise ConfigError(f"render mode {settings.mode!r} does not exist; available: {', '.join(modes())}")
     factory, _ = _REGISTRY[settings.mode]
-    return factory(settings, clock=clock)
+    return factory(settings, clock=clock, live=live)
 
 
-def _meeting(settings: RenderSettings, clock=None) -> Renderer:
+def _meeting(settings: RenderSettings, clock=None, live: bool = True) -> Renderer:
     from vtbridge.render.meeting.renderer import MeetingRenderer
 
     return MeetingRenderer(settings, clock=clock)
@@ -61,19 +64,28 @@ register_renderer("passthrough", _meeting,
                   "the camera picture with the meeting effects (blur/background, framing, light, touch-up)")
 
 
-def _reenact(settings: RenderSettings, clock=None) -> Renderer:
+def _reenact(settings: RenderSettings, clock=None, live: bool = True) -> Renderer:
     from vtbridge.render.reenact.mode import ReenactMode
 
     return ReenactMode(settings, clock=clock)
 
 
-def _stylize(settings: RenderSettings, clock=None) -> Renderer:
+def _stylize(settings: RenderSettings, clock=None, live: bool = True) -> Renderer:
     from vtbridge.render.stylize.mode import StylizeMode
 
     return StylizeMode(settings, clock=clock)
+
+
+def _anime(settings: RenderSettings, clock=None, live: bool = True) -> Renderer:
+    from vtbridge.render.anime.mode import AnimeMode
+
+    return AnimeMode(settings, clock=clock, live=live)
 
 
 register_renderer("reenact", _reenact,
                   "a portrait (--portrait IMG) that turns, blinks and talks with your face; no model needed")
 register_renderer("stylize", _stylize,
                   "the camera painted in a style (--style NAME|INDEX|MODEL.onnx, or cartoon)")
+register_renderer("anime", _anime,
+                  "an anime character from one picture (--character CHAR.png), Talking Head Anime 3; needs "
+                  "`vtbridge models convert-tha3` once")

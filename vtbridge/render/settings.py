@@ -39,6 +39,7 @@ class RenderSettings:
     engine: str = "warp"  # reenact: warp (built in, no model) | f2f (Face2FaceRHO, converted by the user)
     style: str = ""  # stylize: a style name, index or blend, cartoon, or a .onnx model ("" = the default style)
     style_region: str = "frame"  # stylize: frame | face | person
+    character: str = ""  # anime: a 512x512 RGBA picture in THA3's layout (vtbridge anime prepare)
 
     @property
     def size(self) -> tuple[int, int]:
@@ -52,6 +53,8 @@ class RenderSettings:
         bits = [f"{self.mode} {self.width}x{self.height}@{self.fps:g}"]
         if self.mode == "reenact":
             bits.append(f"portrait {self.portrait}" + (f" ({self.engine})" if self.engine != "warp" else ""))
+        if self.mode == "anime":
+            bits.append(f"character {self.character}")
         if self.mode == "stylize":
             bits.append(f"style {self.style or 'default'}" + (f" on the {self.style_region}"
                                                               if self.style_region != "frame" else ""))

@@ -12,12 +12,12 @@ import time
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-import cv2
 import numpy as np
 
 from vtbridge import paths
 from vtbridge.errors import ConfigError
 from vtbridge.frames import FaceFrame, Frame
+from vtbridge.render.compose import letterbox
 from vtbridge.render.anime.character import SIZE, from_network, load_character, to_network
 from vtbridge.render.anime.pose import AnimeMapping, face_to_pose, load_mapping
 from vtbridge.render.anime.poser import STAGES, PoserOptions, Tha3Poser
@@ -41,21 +41,6 @@ class AnimeOptions:
     mapping: Path | None = None
     background: tuple[int, int, int] = (0, 255, 0)
     mirror: bool = False
-
-
-def letterbox(image: np.ndarray, size: tuple[int, int], fill: tuple[int, int, int]) -> np.ndarray:
-    """``image`` scaled to fit ``size`` (w, h) without distortion, centred on ``fill`` (same channel order)."""
-    w, h = size
-    ih, iw = image.shape[:2]
-    scale = min(w / iw, h / ih)
-    nw, nh = max(1, round(iw * scale)), max(1, round(ih * scale))
-    interp = cv2.INTER_AREA if scale < 1 else cv2.INTER_LINEAR
-    scaled = cv2.resize(image, (nw, nh), interpolation=interp) if (nw, nh) != (iw, ih) else image
-    out = np.empty((h, w, 3), dtype=np.uint8)
-    out[:] = fill
-    x, y = (w - nw) // 2, (h - nh) // 2
-    out[y:y + nh, x:x + nw] = scaled
-    return out
 
 
 class AnimeRenderer:

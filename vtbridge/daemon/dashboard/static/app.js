@@ -191,6 +191,7 @@
     set("vcam-portrait", "value", v.portrait || "");
     set("vcam-style", "value", v.style || "");
     set("vcam-style_region", "value", v.style_region || "frame");
+    set("vcam-character", "value", v.character || "");
     const sizes = $("vcam-size");
     if (v.size && !Array.from(sizes.options).some((o) => o.value === v.size)) {
       const opt = document.createElement("option");
@@ -279,6 +280,8 @@
   $("vcam-style-set").addEventListener("click",
     () => vcamChange({ style: $("vcam-style").value.trim(), style_region: $("vcam-style_region").value,
                        mode: "stylize" }));
+  $("vcam-character-set").addEventListener("click",
+    () => vcamChange({ character: $("vcam-character").value.trim(), mode: "anime" }));
   $("vcam-background-set").addEventListener("click",
     () => vcamChange({ background: $("vcam-background").value.trim() }));
   window.addEventListener("resize", drawLandmarks);
