@@ -113,7 +113,8 @@ def build_parser() -> argparse.ArgumentParser:
     k.add_argument("--mirror", action="store_true", help="mirror the image (default: the config's `mirror`)")
     k.set_defaults(func=cmd_calibrate)
 
-    for module in ("vtbridge.run_command", "vtbridge.mapping.commands", "vtbridge.daemon.config_commands"):
+    for module in ("vtbridge.run_command", "vtbridge.mapping.commands", "vtbridge.daemon.config_commands",
+                   "vtbridge.f2f_commands"):
         try:
             mod = __import__(module, fromlist=["register"])
         except ImportError:

@@ -40,6 +40,12 @@ def user_state_dir() -> Path:
     return home / "state" if home else Path(platformdirs.user_state_dir(_APP, appauthor=False))
 
 
+def user_data_dir() -> Path:
+    """Data the user brings or converts (converted models): kept apart from the config."""
+    home = _home_override()
+    return home / "data" if home else Path(platformdirs.user_data_dir(_APP, appauthor=False))
+
+
 def _shipped(name: str) -> Path:
     """A top-level data folder of the source tree (editable install) or its copy inside the wheel."""
     for candidate in (_PACKAGE_DIR.parent / name, _PACKAGE_DIR / "_data" / name):

@@ -1,0 +1,59 @@
+"""``vtbridge models convert-f2f`` and ``vtbridge models f2f-reenact``: thin CLI wiring; the work is in
+``vtbridge.convert.f2f`` (needs the ``convert`` extra) and ``vtbridge.render.f2f`` (runtime, no torch)."""
+
+from __future__ import annotations
+
+import sys
+
+from vtbridge.errors import ModelError
+
+
+def cmd_convert(args) -> int:
+    try:
+        import torch  # noqa: F401
+    except ImportError:
+        raise ModelError("converting needs PyTorch: pip install 'vtbridge[convert]' (a CPU build is enough, e.g. "
+                         "pip install torch==2.13.0)") from None
+    from vtbridge.convert.f2f.export import convert
+    from vtbridge.render.f2f.model import default_model_dir
+
+    out = args.out or default_model_dir()
+    result = convert(args.checkpoints, out, size=args.size, log=lambda m: print(m, file=sys.stderr))
+    print(f"Face2FaceRHO converted at {result.size}x{result.size} -> {result.folder} (ONNX vs PyTorch max "
+          f"difference {result.max_error:.1e}; int8 driving graph: {result.int8 or 'not used'}; "
+          f"{result.seconds:.0f} s)")
+    return 0
+
+
+def cmd_reenact(args) -> int:
+    from vtbridge.render.f2f.official import reenact_files
+
+    r = reenact_files(args.model, args.source, args.source_landmarks, args.source_headpose, args.driving_landmarks,
+                      args.driving_headpose, args.out, raw=args.raw, provider=args.provider)
+    print(f"{r.size}x{r.size} reenacted -> {r.out}" + (f", raw output -> {r.raw}" if r.raw else "")
+          + f" ({r.provider})")
+    return 0
+
+
+def register(sub) -> None:
+    models = sub.add_parser("models", help="user-supplied models (Face2FaceRHO conversion and test runs)")
+    msub = models.add_subparsers(dest="models_command", metavar="ACTION", required=True)
+
+    c = msub.add_parser("convert-f2f", help="convert the official Face2FaceRHO checkpoints to ONNX (needs torch)")
+    c.add_argument("--checkpoints", required=True, help="folder with 105_rendering_net.pth and 105_motion_net.pth")
+    c.add_argument("--size", type=int, default=512, help="output size, a multiple of 16 (default 512)")
+    c.add_argument("--out", default=None, help="output folder (default: the user data folder, where the runtime "
+                                                 "looks)")
+    c.set_defaults(func=cmd_convert)
+
+    r = msub.add_parser("f2f-reenact", help="reenact from the official test-case file formats")
+    r.add_argument("--model", default=None, help="converted model folder (default: the user data folder)")
+    r.add_argument("--source", required=True, help="source face picture (a VoxCeleb-style face crop)")
+    r.add_argument("--source-landmarks", required=True, help="72 `x y` lines in [-1, 1]")
+    r.add_argument("--source-headpose", required=True, help="6 lines: rx ry rz tx' ty' s'")
+    r.add_argument("--driving-landmarks", required=True)
+    r.add_argument("--driving-headpose", required=True)
+    r.add_argument("--out", required=True, help="output picture (.png)")
+    r.add_argument("--raw", default=None, help="also save the float output (3xSxS, RGB, [-1, 1]) as .npy")
+    r.add_argument("--provider", default="auto", help="onnxruntime provider: auto, dml, cuda, coreml, cpu")
+    r.set_defaults(func=cmd_reenact)

@@ -1,0 +1,83 @@
+"""onnxruntime sessions over a converted model: ``prepare`` once per portrait, ``drive`` once per frame.
+
+The source step's outputs (four encoder features, the nearest-resized source image at three sizes) and the
+source landmark images stay cached in a ``PreparedSource``; each frame only the driving landmark images and pose
+change. Provider choice goes through the shared ``onnx_session`` helper (DirectML, CUDA, CoreML, CPU); the one
+actually used is ``Engine.provider``. On the CPU the int8 driving graph is used when the conversion produced and
+verified one and ``precision`` allows it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from vtbridge.errors import ModelError
+from vtbridge.render.f2f.landmark_image import landmark_images
+from vtbridge.render.f2f.model import F2FModel, open_model
+from vtbridge.render.onnx_session import SessionOptions, open_session
+
+SOURCE_OUTPUTS = ("feat1", "feat2", "feat3", "feat4", "src_small0", "src_small1", "src_small2")
+
+
+@dataclass(frozen=True)
+class EngineOptions:
+    model: Path | None = None  # None: the user data folder (where convert-f2f writes)
+    provider: str = "auto"  # auto | dml | cuda | coreml | cpu
+    threads: int = 0
+    precision: str = "auto"  # auto (int8 on CPU when available) | fp32 | int8
+
+
+@dataclass(frozen=True, eq=False)
+class PreparedSource:
+    feeds: dict  # cached graph inputs: features, small source images, source landmark images
+
+
+def _pose(pose) -> np.ndarray:
+    pose = np.asarray(pose, dtype=np.float32).reshape(-1)
+    if pose.shape != (6,) or not np.isfinite(pose).all():
+        raise ValueError(f"head pose must be 6 finite numbers, got {pose.shape[0]}")
+    return pose[None]
+
+
+class Engine:
+    def __init__(self, options: EngineOptions = EngineOptions()) -> None:
+        self.options = options
+        self.model: F2FModel = open_model(options.model)
+        so = SessionOptions(provider=options.provider, threads=options.threads)
+        self._source, self.provider = open_session(self.model.source, so)
+        drive = self.model.drive
+        self.precision = "fp32"
+        if options.precision not in ("auto", "fp32", "int8"):
+            raise ModelError(f"unknown precision {options.precision!r}; use auto, fp32 or int8")
+        if options.precision == "int8" or (options.precision == "auto" and self.provider == "cpu"):
+            if "int8" in self.model.variants:
+                drive, self.precision = self.model.variants["int8"], "int8"
+            elif options.precision == "int8":
+                raise ModelError(f"{str(self.model.folder)!r} has no int8 graph; convert again with this vtbridge")
+        self._drive, _ = open_session(drive, so)
+
+    @property
+    def size(self) -> int:
+        return self.model.size
+
+    def prepare(self, image_rgb: np.ndarray, points72: np.ndarray, pose) -> PreparedSource:
+        """``image_rgb``: float32 (1, 3, S, S) in [-1, 1]; ``points72`` in [-1, 1] crop coordinates."""
+        s = self.size
+        if image_rgb.shape != (1, 3, s, s):
+            raise ValueError(f"source image must be (1, 3, {s}, {s}), got {image_rgb.shape}")
+        outs = self._source.run(None, {"src_image": np.ascontiguousarray(image_rgb, dtype=np.float32),
+                                       "src_headpose": _pose(pose)})
+        feeds = dict(zip(SOURCE_OUTPUTS, outs))
+        feeds.update({f"src_lmk{i}": img for i, img in enumerate(landmark_images(points72, s))})
+        return PreparedSource(feeds=feeds)
+
+    def drive(self, source: PreparedSource, points72: np.ndarray, pose) -> tuple[np.ndarray, np.ndarray]:
+        """``(image, bgr)``: the network's float RGB (1, 3, S, S) in [-1, 1] and the 8-bit BGR SxSx3 picture."""
+        feeds = dict(source.feeds)
+        feeds.update({f"drv_lmk{i}": img for i, img in enumerate(landmark_images(points72, self.size))})
+        feeds["drv_headpose"] = _pose(pose)
+        image, bgr = self._drive.run(None, feeds)
+        return image, bgr
