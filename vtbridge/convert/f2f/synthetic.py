@@ -25,9 +25,10 @@ def random_state_dict(kind: str, seed: int = 0) -> dict[str, torch.Tensor]:
             out[name] = 0.1 * torch.randn(value.shape, generator=gen)
         elif name.endswith("running_var"):
             out[name] = 0.5 + torch.rand(value.shape, generator=gen)
-        elif value.dim() >= 2:  # conv / transposed conv weights
-            fan_in = value[0].numel() if "headpose_encoder" not in name else value.shape[0] * value[0, 0].numel()
-            out[name] = torch.randn(value.shape, generator=gen) * (1.0 / fan_in) ** 0.5
+        elif "headpose_encoder" in name and value.dim() == 4:  # poses are ~0.1-0.3: a strong first layer
+            out[name] = torch.randn(value.shape, generator=gen) * (3.0 if name.endswith("module1.0.weight") else 0.1)
+        elif value.dim() >= 2:  # conv weights: variance kept through the layer
+            out[name] = torch.randn(value.shape, generator=gen) * (1.0 / value[0].numel()) ** 0.5
         elif name.endswith("weight"):  # BatchNorm scale
             out[name] = 1.0 + 0.1 * torch.randn(value.shape, generator=gen)
         else:

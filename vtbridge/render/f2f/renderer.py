@@ -1,0 +1,120 @@
+"""The Face2FaceRHO renderer (engine ``f2f`` of the reenact mode): ``render(frame, face) -> BGR`` at the output size.
+
+Built once per portrait: the portrait is framed at the output size (the reenactment core's framing), its face
+crop cut at the model's size, tracked landmarks mapped into it, and the source step run and cached. Per frame:
+retarget the driver (its neutral is the first face seen, or the one passed to ``calibrate``), draw the driving
+landmark images, run the driving graph, and blend the crop back into the portrait with a soft mask. Without a face
+the last picture is shown again.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import cv2
+import numpy as np
+
+from vtbridge.frames import FaceFrame, Frame
+from vtbridge.render.f2f.crop import face_crop
+from vtbridge.render.f2f.driving import PortraitDrive
+from vtbridge.render.f2f.engine import Engine, EngineOptions
+from vtbridge.render.reenact.motion import FacePose, MotionLimits, face_pose
+from vtbridge.render.reenact.portrait import load_portrait
+
+ENGINE = "f2f"
+
+
+@dataclass(frozen=True)
+class F2FOptions:
+    portrait: Path
+    size: tuple[int, int] = (1280, 720)  # output (width, height)
+    model: Path | None = None  # converted model folder; None: the user data folder
+    provider: str = "auto"  # auto | dml | cuda | coreml | cpu
+    threads: int = 0
+    precision: str = "fp32"  # fp32 | int8 (CPU, faster, not lossless) | auto
+    feather: float = 0.08  # soft-mask ramp, share of the crop side
+    limits: MotionLimits = field(default_factory=lambda: MotionLimits(yaw=30.0, pitch=22.0, roll=35.0))
+
+
+def _default_tracker():
+    from vtbridge.tracking.landmarker import Tracker
+
+    return Tracker()
+
+
+def _fit_canvas(image: np.ndarray, face: FaceFrame, size: tuple[int, int]) -> tuple[np.ndarray, FaceFrame]:
+    """Pad (edges replicated, centred) or centre-crop the framed portrait to exactly ``size``; the face follows."""
+    out_w, out_h = size
+    h, w = image.shape[:2]
+    if h != out_h:
+        scale = out_h / h
+        image = cv2.resize(image, (max(1, round(w * scale)), out_h), interpolation=cv2.INTER_LINEAR)
+        h, w = image.shape[:2]
+    shift = (out_w - w) // 2
+    if shift >= 0:
+        image = cv2.copyMakeBorder(image, 0, 0, shift, out_w - w - shift, cv2.BORDER_REPLICATE)
+    else:
+        image = image[:, -shift:-shift + out_w]
+    lm = face.landmarks.astype(np.float64).copy()
+    lm[:, 0] = (lm[:, 0] * w + shift) / out_w
+    lm[:, 2] = lm[:, 2] * w / out_w
+    return np.ascontiguousarray(image), dataclasses.replace(face, landmarks=lm.astype(np.float32),
+                                                            image_size=(out_w, out_h))
+
+
+class F2FRenderer:
+    """Neural reenactment of one portrait. ``provider``/``precision`` say what runs it (for status lines)."""
+
+    engine_name = ENGINE
+
+    def __init__(self, options: F2FOptions, tracker_factory=_default_tracker) -> None:
+        self.options = options
+        self._engine = Engine(EngineOptions(model=options.model, provider=options.provider, threads=options.threads,
+                                            precision=options.precision))
+        portrait = load_portrait(options.portrait, tracker_factory, options.size)
+        self.canvas, face = _fit_canvas(portrait.image, portrait.face, options.size)
+        pts = face_pose(face).points
+        self.crop = face_crop(pts, options.size, self._engine.size, options.feather)
+        self.portrait = PortraitDrive.from_face(face, self.crop)
+        image = cv2.cvtColor(self.crop.cut(self.canvas), cv2.COLOR_BGR2RGB).astype(np.float32)
+        image = (image.transpose(2, 0, 1)[None] / np.float32(127.5) - np.float32(1.0)).astype(np.float32)
+        src = self.portrait.source
+        self._prepared = self._engine.prepare(image, src.points72, src.pose)
+        self._neutral: FacePose | None = None
+        self._last = self.canvas
+
+    @property
+    def provider(self) -> str:
+        return self._engine.provider
+
+    @property
+    def precision(self) -> str:
+        return self._engine.precision
+
+    def status(self) -> str:
+        return f"reenact f2f {self._engine.size}px on {self.provider} ({self.precision})"
+
+    def calibrate(self, face: FaceFrame | None = None) -> None:
+        """Take ``face`` as the driver's neutral, or the next face seen."""
+        self._neutral = face_pose(face) if face is not None and face.found and face.landmarks is not None else None
+
+    def render(self, frame: Frame | None, face: FaceFrame | None) -> np.ndarray:
+        if face is None or not face.found or face.landmarks is None:
+            return self._last
+        if self._neutral is None:
+            self._neutral = face_pose(face)
+        drive = self.portrait.drive(self._neutral, face, self.options.limits)
+        _, bgr = self._engine.drive(self._prepared, drive.points72, drive.pose)
+        self._last = self.crop.paste(self.canvas, bgr)
+        return self._last
+
+    def close(self) -> None:
+        self._engine = None  # sessions are freed with their last reference
+        self._prepared = None
+
+
+def make_f2f_renderer(options: F2FOptions, tracker_factory=_default_tracker) -> F2FRenderer:
+    """Factory for the renderer registry: ``register_renderer("reenact:f2f", ...)`` (wired by the integrator)."""
+    return F2FRenderer(options, tracker_factory)
