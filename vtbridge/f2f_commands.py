@@ -20,8 +20,7 @@ def cmd_convert(args) -> int:
     out = args.out or default_model_dir()
     result = convert(args.checkpoints, out, size=args.size, log=lambda m: print(m, file=sys.stderr))
     print(f"Face2FaceRHO converted at {result.size}x{result.size} -> {result.folder} (ONNX vs PyTorch max "
-          f"difference {result.max_error:.1e}; int8 driving graph: {result.int8 or 'not used'}; "
-          f"{result.seconds:.0f} s)")
+          f"difference {result.max_error:.1e}; {result.seconds:.0f} s)")
     return 0
 
 

@@ -12,6 +12,7 @@ import json
 import os
 import tempfile
 import time
+import warnings
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -45,7 +46,8 @@ def check_size(size: int) -> int:
 
 
 def _export(module: torch.nn.Module, example: tuple, names_in, names_out, path: Path) -> None:
-    with torch.no_grad():
+    with torch.no_grad(), warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # tracer notes about shapes read as constants: the size is fixed per export
         torch.onnx.export(module, example, str(path), input_names=list(names_in), output_names=list(names_out),
                           opset_version=OPSET, do_constant_folding=True, dynamo=False)
 
