@@ -34,7 +34,35 @@ def cmd_reenact(args) -> int:
     return 0
 
 
+def _bench_with_f2f(original):
+    """``vtbridge bench`` with ``--f2f MODEL``: the Face2FaceRHO report instead of the tracking one."""
+
+    def run(args) -> int:
+        if not getattr(args, "f2f", None):
+            return original(args)
+        import json
+
+        from vtbridge.render.f2f.bench import format_f2f, run_f2f_bench
+
+        report = run_f2f_bench(args.source, args.f2f, portrait=args.f2f_portrait, frames=args.frames or 30)
+        print(json.dumps(report) if args.json else format_f2f(report))
+        return 0
+
+    return run
+
+
+def _extend_bench(sub) -> None:
+    bench = sub.choices.get("bench")
+    if bench is None:
+        return
+    bench.add_argument("--f2f", action="append", metavar="MODEL", help="time Face2FaceRHO with this converted "
+                       "model folder instead (repeat for several sizes)")
+    bench.add_argument("--f2f-portrait", default=None, help="portrait for --f2f (default: the clip's first face)")
+    bench.set_defaults(func=_bench_with_f2f(bench.get_default("func")))
+
+
 def register(sub) -> None:
+    _extend_bench(sub)
     models = sub.add_parser("models", help="user-supplied models (Face2FaceRHO conversion and test runs)")
     msub = models.add_subparsers(dest="models_command", metavar="ACTION", required=True)
 

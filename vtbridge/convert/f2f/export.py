@@ -23,7 +23,7 @@ from vtbridge.convert.f2f import graphs
 from vtbridge.convert.f2f.checkpoint import load_networks
 from vtbridge.errors import ModelError
 from vtbridge.models import sha256_file
-from vtbridge.render.f2f.model import DRIVE_FILE, MANIFEST, SOURCE_FILE
+from vtbridge.render.f2f.model import DRIVE_FILE, INT8_FILE, MANIFEST, SOURCE_FILE
 
 OPSET = 17
 TOLERANCE = 1e-4
@@ -36,6 +36,7 @@ class ConvertResult:
     size: int
     max_error: float  # largest |onnx - torch| over every float output and seed
     seconds: float
+    int8: dict | None = None  # error of the int8 driving graph against the float one (None: not made)
 
 
 def check_size(size: int) -> int:
@@ -73,7 +74,9 @@ def _compare(module: torch.nn.Module, path: Path, examples: list[tuple], names_i
     return worst
 
 
-def write_manifest(folder: Path, size: int, max_error: float, checkpoints: dict[str, Path]) -> Path:
+def write_manifest(folder: Path, size: int, max_error: float, checkpoints: dict[str, Path],
+                   int8: dict | None = None) -> Path:
+    names = [SOURCE_FILE, DRIVE_FILE] + ([INT8_FILE] if int8 else [])
     entry = {
         "format": FORMAT,
         "engine": "face2facerho",
@@ -81,7 +84,9 @@ def write_manifest(folder: Path, size: int, max_error: float, checkpoints: dict[
         "opset": OPSET,
         "verified_max_error": max_error,
         "files": {name: {"sha256": sha256_file(folder / name), "bytes": (folder / name).stat().st_size}
-                  for name in (SOURCE_FILE, DRIVE_FILE)},
+                  for name in names},
+        "variants": {"int8": INT8_FILE} if int8 else {},
+        "int8_error": int8 or None,
         "checkpoints": {role: {"file": p.name, "sha256": sha256_file(p)} for role, p in checkpoints.items()},
         "licence": "Face2FaceRHO weights: the terms of their authors (NetEase-GameAI/Face2FaceRHO, BSD-3-Clause code); "
                    "user-supplied, not redistributed by vtbridge",
@@ -91,7 +96,11 @@ def write_manifest(folder: Path, size: int, max_error: float, checkpoints: dict[
     return path
 
 
-def convert(checkpoints: str | Path, out: str | Path, size: int = 512, seeds: int = 2,
+def _feeds(example: tuple) -> dict:
+    return {n: t.numpy() for n, t in zip(graphs.DRIVE_INPUTS, example)}
+
+
+def convert(checkpoints: str | Path, out: str | Path, size: int = 512, seeds: int = 2, int8: bool = True,
             log=lambda msg: None) -> ConvertResult:
     """Load, export, verify and record; the folder ``out`` receives the two graphs and ``manifest.json``."""
     started = time.perf_counter()
@@ -118,7 +127,19 @@ def convert(checkpoints: str | Path, out: str | Path, size: int = 512, seeds: in
         if worst > TOLERANCE:
             raise ModelError(f"the exported graphs differ from PyTorch by {worst:.2e} (> {TOLERANCE:g}); this "
                              f"torch/onnxruntime pair exports them wrongly - try torch 2.13.0")
-        for name in (SOURCE_FILE, DRIVE_FILE):
+        int8_error = None
+        if int8:
+            from vtbridge.convert.f2f.quantize import quantize_drive
+
+            log("quantizing the optional int8 driving graph (CPU)")
+            calib = [_feeds(graphs.drive_example(source, size, gen)) for _ in range(4)]
+            checks = [_feeds(graphs.drive_example(source, size, gen)) for _ in range(2)]
+            int8_error = quantize_drive(tmp_dir / DRIVE_FILE, tmp_dir / INT8_FILE, calib, checks)
+        stale = out / INT8_FILE
+        if stale.exists() and not int8:
+            stale.unlink()
+        for name in (SOURCE_FILE, DRIVE_FILE) + ((INT8_FILE,) if int8 else ()):
             os.replace(tmp_dir / name, out / name)
-    write_manifest(out, size, worst, {"rendering_net": files.rendering, "motion_net": files.motion})
-    return ConvertResult(folder=out, size=size, max_error=worst, seconds=time.perf_counter() - started)
+    write_manifest(out, size, worst, {"rendering_net": files.rendering, "motion_net": files.motion}, int8_error)
+    return ConvertResult(folder=out, size=size, max_error=worst, seconds=time.perf_counter() - started,
+                         int8=int8_error)

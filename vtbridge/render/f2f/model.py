@@ -15,6 +15,7 @@ from vtbridge.models import sha256_file
 
 SOURCE_FILE = "f2f_source.onnx"
 DRIVE_FILE = "f2f_drive.onnx"
+INT8_FILE = "f2f_drive_int8.onnx"
 MANIFEST = "manifest.json"
 _CONVERT = "run `vtbridge models convert-f2f --checkpoints DIR` with the official Face2FaceRHO checkpoints"
 
