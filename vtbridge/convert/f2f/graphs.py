@@ -14,7 +14,6 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from vtbridge.convert.f2f.fast_spade import fast_spade
 from vtbridge.convert.f2f.networks import MotionNet, RenderingNet
 
 SOURCE_INPUTS = ("src_image", "src_headpose")
@@ -37,14 +36,10 @@ class SourceGraph(nn.Module):
 
 
 class DriveGraph(nn.Module):
-    """``fast``: decode with the exact cheaper SPADE form (``fast_spade``); the plain form is the reference the
-    exported graph is verified against."""
-
-    def __init__(self, rendering: RenderingNet, motion: MotionNet, fast: bool = True) -> None:
+    def __init__(self, rendering: RenderingNet, motion: MotionNet) -> None:
         super().__init__()
         self.rendering = rendering
         self.motion = motion
-        self.fast = fast
 
     def forward(self, src_lmk0, src_lmk1, src_lmk2, drv_lmk0, drv_lmk1, drv_lmk2, src_small0, src_small1, src_small2,
                 feat1, feat2, feat3, feat4, drv_headpose):
@@ -52,8 +47,7 @@ class DriveGraph(nn.Module):
                   ((src_lmk0, drv_lmk0, src_small0), (src_lmk1, drv_lmk1, src_small1),
                    (src_lmk2, drv_lmk2, src_small2))]
         grid = self.motion(*inputs)[2]
-        image = self.rendering.decode((feat1, feat2, feat3, feat4), grid, drv_headpose,
-                                      spade=fast_spade if self.fast else None)
+        image = self.rendering.decode((feat1, feat2, feat3, feat4), grid, drv_headpose)
         bgr = ((image[0].clamp(-1.0, 1.0) + 1.0) * 127.5).flip(0).permute(1, 2, 0).to(torch.uint8)
         return image, bgr
 

@@ -73,20 +73,17 @@ class RenderingNet(nn.Module):
         f4 = F.relu(self.en_SPADE_4(self.en_res_block(f3), pose))
         return f1, f2, f3, f4
 
-    def decode(self, features: tuple[torch.Tensor, ...], grid: torch.Tensor, drv_pose: torch.Tensor,
-               spade=None) -> torch.Tensor:
-        """RGB in [-1, 1] at 4x the first feature's size, from the source features warped by ``grid``.
-        ``spade(module, x, pose_map)`` replaces the plain SPADE call (the exporter's exact, cheaper form)."""
-        spade = spade or (lambda module, x, pose_map: module(x, pose_map))
+    def decode(self, features: tuple[torch.Tensor, ...], grid: torch.Tensor, drv_pose: torch.Tensor) -> torch.Tensor:
+        """RGB in [-1, 1] at 4x the first feature's size, from the source features warped by ``grid``."""
         f1, f2, f3, f4 = (warp(f, grid) for f in features)
         pose = self.drv_headpose_encoder(drv_pose)
-        x = self.de_res_block(F.relu(spade(self.de_SPADE_1, f4, pose)))
+        x = self.de_res_block(F.relu(self.de_SPADE_1(f4, pose)))
         x = torch.cat([x, f3], dim=1)
-        x = self.de_up_block1(F.relu(spade(self.de_SPADE_2, x, pose)))
+        x = self.de_up_block1(F.relu(self.de_SPADE_2(x, pose)))
         x = torch.cat([x, f2], dim=1)
-        x = self.de_up_block2(F.relu(spade(self.de_SPADE_3, x, pose)))
+        x = self.de_up_block2(F.relu(self.de_SPADE_3(x, pose)))
         x = torch.cat([x, f1], dim=1)
-        x = self.de_up_block3(F.relu(spade(self.de_SPADE_4, x, pose)))
+        x = self.de_up_block3(F.relu(self.de_SPADE_4(x, pose)))
         return self.de_conv_block(x)
 
     def forward(self, src_img, motion_field, src_headpose, drv_headpose):
