@@ -21,7 +21,7 @@ SIZE = (640, 360)
 @pytest.fixture(scope="module")
 def rendered(converted):
     folder, _ = converted
-    renderer = make_f2f_renderer(F2FOptions(portrait=media("portrait_s0.jpg"), size=SIZE, model=folder))
+    renderer = make_f2f_renderer(F2FOptions(portrait=media("portrait_s0.jpg"), size=SIZE, model=folder, workers=1))
     _, faces = tracked("drive_d20.mp4", step=3)
     outputs = [renderer.render(None, face) for face in faces[:8]]
     yield renderer, faces, outputs
@@ -41,6 +41,36 @@ def test_output_size_and_compositing(rendered):
         still = renderer.canvas[(y0 + y1) // 2 - 10:(y0 + y1) // 2 + 10, (x0 + x1) // 2 - 10:(x0 + x1) // 2 + 10]
         assert np.abs(centre.astype(int) - still.astype(int)).mean() > 5  # the network's picture is in
     assert "cpu" in renderer.status() and renderer.provider == "cpu"
+
+
+def test_two_frames_in_flight_show_each_picture_one_frame_later(rendered, converted):
+    renderer, faces, outputs = rendered
+    piped = F2FRenderer(F2FOptions(portrait=media("portrait_s0.jpg"), size=SIZE, model=converted[0], workers=2))
+    try:
+        assert "2 in flight" in piped.status()
+        got = [piped.render(None, face) for face in faces[:4]]
+    finally:
+        piped.close()
+    assert (got[0] == piped.canvas).all()  # nothing finished yet: the portrait itself
+    for t in range(1, 4):  # one intra-op thread instead of two: float sums may round a level apart
+        assert np.abs(got[t].astype(int) - outputs[t - 1].astype(int)).max() <= 2
+
+
+def test_int8_graph_is_opt_in(converted, rendered):
+    from vtbridge.render.f2f.engine import Engine, EngineOptions
+
+    folder, result = converted
+    assert result.int8 and result.int8["rms_error"] < result.int8["signal_rms"]
+    renderer, _, _ = rendered
+    assert renderer.precision == "fp32"
+    fp32 = Engine(EngineOptions(model=folder, workers=1))
+    int8 = Engine(EngineOptions(model=folder, precision="int8", workers=1))
+    assert int8.precision == "int8" and fp32.precision == "fp32"
+    src = renderer.portrait.source
+    a = fp32.drive(renderer._prepared, src.points72, src.pose)[0]
+    b = int8.drive(renderer._prepared, src.points72, src.pose)[0]
+    assert a.shape == b.shape and 0 < np.abs(a - b).mean() < np.abs(a).mean()
+    assert np.corrcoef(a.ravel(), b.ravel())[0, 1] > 0.9
 
 
 def test_no_face_shows_the_last_picture(rendered):

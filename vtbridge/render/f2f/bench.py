@@ -45,7 +45,7 @@ def _ms(values: list[float]) -> float:
 
 
 def bench_model(folder: Path, portrait: Path, faces: list, precision: str, size=(1280, 720)) -> dict:
-    renderer = F2FRenderer(F2FOptions(portrait=portrait, size=size, model=folder, precision=precision))
+    renderer = F2FRenderer(F2FOptions(portrait=portrait, size=size, model=folder, precision=precision, workers=1))
     engine: Engine = renderer._engine
     drive_t, net_t, comp_t = [], [], []
     renderer.render(None, faces[0])  # warm-up, sets the neutral

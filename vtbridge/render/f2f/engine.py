@@ -19,7 +19,7 @@ import numpy as np
 from vtbridge.errors import ModelError
 from vtbridge.render.f2f.landmark_image import landmark_images
 from vtbridge.render.f2f.model import F2FModel, open_model
-from vtbridge.render.onnx_session import SessionOptions, open_session
+from vtbridge.render.onnx_session import SessionOptions, choose_provider, open_session
 
 SOURCE_OUTPUTS = ("feat1", "feat2", "feat3", "feat4", "src_small0", "src_small1", "src_small2")
 
@@ -30,7 +30,7 @@ class EngineOptions:
     provider: str = "auto"  # auto | dml | cuda | coreml | cpu
     threads: int = 0  # intra-op threads per run; 0: the cores shared out between the workers
     precision: str = "fp32"  # fp32 | int8 (CPU, faster, not lossless) | auto (int8 on the CPU when converted)
-    workers: int = 1  # frames in flight at once (2 on a 2-core CPU doubles throughput, adds a frame of latency)
+    workers: int = 0  # frames in flight: 0 = auto (2 on a CPU with 2+ cores, else 1); more adds latency
 
 
 @dataclass(frozen=True, eq=False)
@@ -49,12 +49,15 @@ class Engine:
     def __init__(self, options: EngineOptions = EngineOptions()) -> None:
         self.options = options
         self.model: F2FModel = open_model(options.model)
-        if options.workers < 1:
-            raise ModelError(f"workers must be at least 1, got {options.workers}")
-        threads = options.threads or max(1, (os.cpu_count() or 1) // options.workers)
-        so = SessionOptions(provider=options.provider, threads=threads)
+        if options.workers < 0:
+            raise ModelError(f"workers must be 0 (auto) or more, got {options.workers}")
+        provider = choose_provider(options.provider)
+        cores = os.cpu_count() or 1
+        self.workers = options.workers or (2 if provider == "cpu" and cores >= 2 else 1)
+        threads = options.threads or max(1, cores // self.workers)
+        so = SessionOptions(provider=provider, threads=threads)
         self._source, self.provider = open_session(self.model.source, so)
-        self._pool = ThreadPoolExecutor(options.workers, thread_name_prefix="f2f") if options.workers > 1 else None
+        self._pool = ThreadPoolExecutor(self.workers, thread_name_prefix="f2f") if self.workers > 1 else None
         drive = self.model.drive
         self.precision = "fp32"
         if options.precision not in ("auto", "fp32", "int8"):

@@ -78,7 +78,8 @@ def reenact_files(model: str | Path | None, source: str, source_landmarks: str, 
                   provider: str = "auto") -> ReenactResult:
     src_pts, src_pose = read_landmarks(source_landmarks), read_headpose(source_headpose)
     drv_pts, drv_pose = read_landmarks(driving_landmarks), read_headpose(driving_headpose)
-    engine = Engine(EngineOptions(model=Path(model) if model else None, provider=provider, precision="fp32"))
+    engine = Engine(EngineOptions(model=Path(model) if model else None, provider=provider, precision="fp32",
+                                 workers=1))
     image = read_source(source, engine.size)
     prepared = engine.prepare(image, src_pts, src_pose)
     result, bgr = engine.drive(prepared, drv_pts, drv_pose)
