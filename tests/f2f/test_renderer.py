@@ -118,3 +118,21 @@ def test_crop_maps_points_and_pixels_consistently():
 def test_missing_model_is_a_clear_error(tmp_path):
     with pytest.raises(ModelError, match="convert-f2f"):
         F2FRenderer(F2FOptions(portrait=Path("unused.jpg"), model=tmp_path / "none"))
+
+
+def test_bench_reports_f2f_speed(converted, capsys):
+    import json
+
+    from tests.conftest import VENDORED_CLIP
+    from vtbridge.cli import main
+
+    folder, _ = converted
+    assert main(["bench", str(VENDORED_CLIP), "--f2f", str(folder), "--frames", "3", "--json"]) == 0
+    report = json.loads(capsys.readouterr().out)
+    assert report["frames"] == 3
+    rows = {r["precision"]: r for r in report["f2f"]}
+    assert set(rows) == {"fp32", "int8"}
+    for row in rows.values():
+        assert row["size"] == 256 and row["provider"] == "cpu"
+        assert row["network_ms"] > 0 and row["fps"] > 0 and row["fps_pipelined"] > 0
+        assert row["frame_ms"] >= row["network_ms"]
