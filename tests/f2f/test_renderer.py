@@ -136,3 +136,23 @@ def test_bench_reports_f2f_speed(converted, capsys):
         assert row["size"] == 256 and row["provider"] == "cpu"
         assert row["network_ms"] > 0 and row["fps"] > 0 and row["fps_pipelined"] > 0
         assert row["frame_ms"] >= row["network_ms"]
+
+
+def test_registry_factory_reads_render_settings(converted):
+    from types import SimpleNamespace
+
+    from vtbridge.render.f2f.renderer import renderer_factory
+    from vtbridge.timing import StageTimes
+
+    folder, _ = converted
+    settings = SimpleNamespace(size=(320, 240), portrait=str(media("portrait_s0.jpg")), f2f_model=str(folder),
+                               provider="cpu", workers=1)
+    clock = StageTimes()
+    renderer = renderer_factory(settings, clock=clock)
+    try:
+        _, faces = tracked("drive_d20.mp4", step=3)
+        out = renderer.render(None, faces[1])
+        assert out.shape == (240, 320, 3)
+        assert {"f2f_drive", "f2f_network", "f2f_composite"} <= set(clock.means())
+    finally:
+        renderer.close()

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import dataclasses
 from collections import deque
+from contextlib import nullcontext
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -72,8 +73,9 @@ class F2FRenderer:
 
     engine_name = ENGINE
 
-    def __init__(self, options: F2FOptions, tracker_factory=_default_tracker) -> None:
+    def __init__(self, options: F2FOptions, tracker_factory=_default_tracker, clock=None) -> None:
         self.options = options
+        self.clock = clock  # a vtbridge.timing.StageTimes, or None
         self._engine = Engine(EngineOptions(model=options.model, provider=options.provider, threads=options.threads,
                                             precision=options.precision, workers=options.workers))
         portrait = load_portrait(options.portrait, tracker_factory, options.size)
@@ -110,12 +112,18 @@ class F2FRenderer:
             return self._last
         if self._neutral is None:
             self._neutral = face_pose(face)
-        drive = self.portrait.drive(self._neutral, face, self.options.limits)
-        self._inflight.append(self._engine.submit(self._prepared, drive.points72, drive.pose))
-        if len(self._inflight) >= self._engine.workers:  # a fixed delay of workers-1 frames
-            _, bgr = self._inflight.popleft().result()
-            self._last = self.crop.paste(self.canvas, bgr)
+        with self._stage("f2f_drive"):
+            drive = self.portrait.drive(self._neutral, face, self.options.limits)
+        with self._stage("f2f_network"):
+            self._inflight.append(self._engine.submit(self._prepared, drive.points72, drive.pose))
+            done = self._inflight.popleft().result() if len(self._inflight) >= self._engine.workers else None
+        if done is not None:  # a fixed delay of workers-1 frames
+            with self._stage("f2f_composite"):
+                self._last = self.crop.paste(self.canvas, done[1])
         return self._last
+
+    def _stage(self, name: str):
+        return self.clock.time(name) if self.clock is not None else nullcontext()
 
     def close(self) -> None:
         if self._engine is not None:
@@ -125,6 +133,20 @@ class F2FRenderer:
         self._inflight.clear()
 
 
-def make_f2f_renderer(options: F2FOptions, tracker_factory=_default_tracker) -> F2FRenderer:
-    """Factory for the renderer registry: ``register_renderer("reenact:f2f", ...)`` (wired by the integrator)."""
-    return F2FRenderer(options, tracker_factory)
+def make_f2f_renderer(options: F2FOptions, tracker_factory=_default_tracker, clock=None) -> F2FRenderer:
+    return F2FRenderer(options, tracker_factory, clock=clock)
+
+
+def options_from_settings(settings) -> F2FOptions:
+    """F2FOptions from the virtual camera's render settings (duck-typed: ``size`` and ``portrait`` are required;
+    ``f2f_model``, ``provider``, ``threads``, ``precision`` and ``workers`` are read when the settings have them)."""
+    get = lambda name, default: getattr(settings, name, default)  # noqa: E731
+    model = get("f2f_model", None)
+    return F2FOptions(portrait=Path(settings.portrait), size=tuple(settings.size), model=Path(model) if model else None,
+                      provider=get("provider", "auto"), threads=int(get("threads", 0)),
+                      precision=get("precision", "fp32"), workers=int(get("workers", 0)))
+
+
+def renderer_factory(settings, clock=None) -> F2FRenderer:
+    """``factory(settings, clock=None)`` for the renderer registry (``--mode reenact --engine f2f``)."""
+    return F2FRenderer(options_from_settings(settings), clock=clock)
