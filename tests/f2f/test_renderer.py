@@ -67,8 +67,8 @@ def test_int8_graph_is_opt_in(converted, rendered):
     int8 = Engine(EngineOptions(model=folder, precision="int8", workers=1))
     assert int8.precision == "int8" and fp32.precision == "fp32"
     src = renderer.portrait.source
-    a = fp32.drive(renderer._prepared, src.points72, src.pose)[0]
-    b = int8.drive(renderer._prepared, src.points72, src.pose)[0]
+    a = fp32.drive(renderer.prepared, src.points72, src.pose)[0]
+    b = int8.drive(renderer.prepared, src.points72, src.pose)[0]
     assert a.shape == b.shape and 0 < np.abs(a - b).mean() < np.abs(a).mean()
     assert np.corrcoef(a.ravel(), b.ravel())[0, 1] > 0.9
 
@@ -84,11 +84,11 @@ def test_no_face_shows_the_last_picture(rendered):
 def test_neutral_driver_reproduces_the_portrait_inputs(rendered):
     renderer, faces, _ = rendered
     renderer.calibrate(faces[0])
-    drive = renderer.portrait.drive(renderer._neutral, faces[0], renderer.options.limits)
+    drive = renderer.driving(faces[0])
     src = renderer.portrait.source
     assert np.abs(drive.points72 - src.points72).max() < 1e-3
     assert np.abs(drive.pose - src.pose).max() < 1e-4
-    moved = renderer.portrait.drive(renderer._neutral, faces[-1], renderer.options.limits)
+    moved = renderer.driving(faces[-1])
     assert np.abs(moved.points72 - src.points72).max() > 1e-3  # a later frame drives something else
 
 

@@ -17,7 +17,6 @@ import cv2
 import numpy as np
 
 from vtbridge.errors import SourceError
-from vtbridge.render.f2f.engine import Engine
 from vtbridge.render.f2f.model import open_model
 from vtbridge.render.f2f.renderer import F2FOptions, F2FRenderer
 
@@ -46,20 +45,19 @@ def _ms(values: list[float]) -> float:
 
 def bench_model(folder: Path, portrait: Path, faces: list, precision: str, size=(1280, 720)) -> dict:
     renderer = F2FRenderer(F2FOptions(portrait=portrait, size=size, model=folder, precision=precision, workers=1))
-    engine: Engine = renderer._engine
     drive_t, net_t, comp_t = [], [], []
     renderer.render(None, faces[0])  # warm-up, sets the neutral
     for face in faces:
         t0 = time.perf_counter()
-        d = renderer.portrait.drive(renderer._neutral, face, renderer.options.limits)
+        d = renderer.driving(face)
         t1 = time.perf_counter()
-        _, bgr = engine.drive(renderer._prepared, d.points72, d.pose)
+        bgr = renderer.network(d)
         t2 = time.perf_counter()
-        renderer.crop.paste(renderer.canvas, bgr)
+        renderer.compose(bgr)
         t3 = time.perf_counter()
         drive_t.append(t1 - t0), net_t.append(t2 - t1), comp_t.append(t3 - t2)
     total = _ms([a + b + c for a, b, c in zip(drive_t, net_t, comp_t)])
-    out = {"size": engine.size, "provider": engine.provider, "precision": engine.precision,
+    out = {"size": renderer.model_size, "provider": renderer.provider, "precision": renderer.precision,
            "drive_ms": _ms(drive_t), "network_ms": _ms(net_t), "composite_ms": _ms(comp_t), "frame_ms": total,
            "fps": round(1000.0 / total, 2)}
     renderer.close()

@@ -20,7 +20,7 @@ import numpy as np
 
 from vtbridge.frames import FaceFrame, Frame
 from vtbridge.render.f2f.crop import face_crop
-from vtbridge.render.f2f.driving import PortraitDrive
+from vtbridge.render.f2f.driving import DrivingInput, PortraitDrive
 from vtbridge.render.f2f.engine import Engine, EngineOptions
 from vtbridge.render.reenact.motion import FacePose, MotionLimits, face_pose
 from vtbridge.render.reenact.portrait import load_portrait
@@ -86,7 +86,7 @@ class F2FRenderer:
         image = cv2.cvtColor(self.crop.cut(self.canvas), cv2.COLOR_BGR2RGB).astype(np.float32)
         image = (image.transpose(2, 0, 1)[None] / np.float32(127.5) - np.float32(1.0)).astype(np.float32)
         src = self.portrait.source
-        self._prepared = self._engine.prepare(image, src.points72, src.pose)
+        self.prepared = self._engine.prepare(image, src.points72, src.pose)
         self._neutral: FacePose | None = None
         self._last = self.canvas
         self._inflight: deque = deque()
@@ -94,6 +94,10 @@ class F2FRenderer:
     @property
     def provider(self) -> str:
         return self._engine.provider
+
+    @property
+    def model_size(self) -> int:
+        return self._engine.size
 
     @property
     def precision(self) -> str:
@@ -107,19 +111,30 @@ class F2FRenderer:
         """Take ``face`` as the driver's neutral, or the next face seen."""
         self._neutral = face_pose(face) if face is not None and face.found and face.landmarks is not None else None
 
+    def driving(self, face: FaceFrame) -> DrivingInput:
+        """The network's driving inputs for a found ``face``; the first face seen becomes the neutral."""
+        if self._neutral is None:
+            self._neutral = face_pose(face)
+        return self.portrait.drive(self._neutral, face, self.options.limits)
+
+    def network(self, drive: DrivingInput) -> np.ndarray:
+        """The driving step now, on this thread: the crop as 8-bit BGR (model size)."""
+        return self._engine.drive(self.prepared, drive.points72, drive.pose)[1]
+
+    def compose(self, crop_bgr: np.ndarray) -> np.ndarray:
+        return self.crop.paste(self.canvas, crop_bgr)
+
     def render(self, frame: Frame | None, face: FaceFrame | None) -> np.ndarray:
         if face is None or not face.found or face.landmarks is None:
             return self._last
-        if self._neutral is None:
-            self._neutral = face_pose(face)
         with self._stage("f2f_drive"):
-            drive = self.portrait.drive(self._neutral, face, self.options.limits)
+            drive = self.driving(face)
         with self._stage("f2f_network"):
-            self._inflight.append(self._engine.submit(self._prepared, drive.points72, drive.pose))
+            self._inflight.append(self._engine.submit(self.prepared, drive.points72, drive.pose))
             done = self._inflight.popleft().result() if len(self._inflight) >= self._engine.workers else None
         if done is not None:  # a fixed delay of workers-1 frames
             with self._stage("f2f_composite"):
-                self._last = self.crop.paste(self.canvas, done[1])
+                self._last = self.compose(done[1])
         return self._last
 
     def _stage(self, name: str):
@@ -129,7 +144,7 @@ class F2FRenderer:
         if self._engine is not None:
             self._engine.close()
         self._engine = None  # sessions are freed with their last reference
-        self._prepared = None
+        self.prepared = None
         self._inflight.clear()
 
 
