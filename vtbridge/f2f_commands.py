@@ -21,8 +21,11 @@ def cmd_convert(args) -> int:
     result = convert(args.checkpoints, out, size=args.size, log=lambda m: print(m, file=sys.stderr))
     print(f"Face2FaceRHO converted at {result.size}x{result.size} -> {result.folder} (ONNX vs PyTorch max "
           f"difference {result.max_error:.1e}; {result.seconds:.0f} s)")
-    if result.int8:
-        q = result.int8
+    if "fp16" in result.variants:
+        print(f"fp16 driving graph for GPU providers: at most {result.variants['fp16']['max_error']:.4f} from the "
+              f"float graph (used automatically on DirectML/CUDA/CoreML)")
+    if "int8" in result.variants:
+        q = result.variants["int8"]
         print(f"optional int8 driving graph (CPU, precision: int8): rms error {q['rms_error']:.3f} against a picture "
               f"rms of {q['signal_rms']:.3f} on random inputs - check it looks right before using it")
     return 0

@@ -66,8 +66,11 @@ def test_manifest_records_the_graphs(converted, checkpoints):
     folder, _ = converted
     manifest = json.loads((folder / "manifest.json").read_text())
     assert manifest["engine"] == "face2facerho" and manifest["size"] == TEST_SIZE
-    for name in ("f2f_source.onnx", "f2f_drive.onnx"):
-        assert manifest["files"][name]["sha256"] == sha256_file(folder / name)
+    assert set(manifest["files"]) == {"f2f_source.onnx", "f2f_drive.onnx", "f2f_drive_fp16.onnx",
+                                      "f2f_drive_int8.onnx"}
+    for name, entry in manifest["files"].items():
+        assert entry["sha256"] == sha256_file(folder / name)
+    assert set(manifest["variants"]) == set(manifest["variant_errors"]) == {"fp16", "int8"}
     assert manifest["checkpoints"]["motion_net"]["sha256"] == sha256_file(checkpoints / "105_motion_net.pth")
 
 

@@ -60,10 +60,11 @@ def test_int8_graph_is_opt_in(converted, rendered):
     from vtbridge.render.f2f.engine import Engine, EngineOptions
 
     folder, result = converted
-    assert result.int8 and result.int8["rms_error"] < result.int8["signal_rms"]
+    q = result.variants["int8"]
+    assert q["rms_error"] < q["signal_rms"]
     renderer, _, _ = rendered
     assert renderer.precision == "fp32"
-    fp32 = Engine(EngineOptions(model=folder, workers=1))
+    fp32 = Engine(EngineOptions(model=folder, workers=1))  # auto on the CPU: fp32
     int8 = Engine(EngineOptions(model=folder, precision="int8", workers=1))
     assert int8.precision == "int8" and fp32.precision == "fp32"
     src = renderer.portrait.source
@@ -71,6 +72,23 @@ def test_int8_graph_is_opt_in(converted, rendered):
     b = int8.drive(renderer.prepared, src.points72, src.pose)[0]
     assert a.shape == b.shape and 0 < np.abs(a - b).mean() < np.abs(a).mean()
     assert np.corrcoef(a.ravel(), b.ravel())[0, 1] > 0.9
+
+
+def test_fp16_graph_is_lossless_and_chosen_for_gpu_providers(converted, rendered):
+    from vtbridge.render.f2f.engine import Engine, EngineOptions
+
+    folder, result = converted
+    assert result.variants["fp16"]["max_error"] <= 0.02 and result.variants["fp16"]["rms_error"] <= 0.002
+    renderer, _, _ = rendered
+    src = renderer.portrait.source
+    fp32 = Engine(EngineOptions(model=folder, workers=1))
+    fp16 = Engine(EngineOptions(model=folder, precision="fp16", workers=1))
+    assert fp32.precision == "fp32" and fp16.precision == "fp16"
+    a = fp32.drive(renderer.prepared, src.points72, src.pose)
+    b = fp16.drive(renderer.prepared, src.points72, src.pose)
+    assert np.abs(a[0] - b[0]).max() <= 0.02 and np.abs(a[1].astype(int) - b[1].astype(int)).max() <= 3
+    fp32.provider = "dml"  # what auto picks once a GPU provider is in use
+    assert fp32._pick_precision("auto") == "fp16"
 
 
 def test_no_face_shows_the_last_picture(rendered):

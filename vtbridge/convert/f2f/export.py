@@ -23,7 +23,7 @@ from vtbridge.convert.f2f import graphs
 from vtbridge.convert.f2f.checkpoint import load_networks
 from vtbridge.errors import ModelError
 from vtbridge.models import sha256_file
-from vtbridge.render.f2f.model import DRIVE_FILE, INT8_FILE, MANIFEST, SOURCE_FILE
+from vtbridge.render.f2f.model import DRIVE_FILE, MANIFEST, SOURCE_FILE, VARIANT_FILES
 
 OPSET = 17
 TOLERANCE = 1e-4
@@ -36,7 +36,7 @@ class ConvertResult:
     size: int
     max_error: float  # largest |onnx - torch| over every float output and seed (divided by max|torch| where > 1)
     seconds: float
-    int8: dict | None = None  # error of the int8 driving graph against the float one (None: not made)
+    variants: dict = None  # {"fp16"|"int8": error against the float graph} for the reduced graphs kept
 
 
 def check_size(size: int) -> int:
@@ -76,8 +76,9 @@ def _compare(module: torch.nn.Module, path: Path, examples: list[tuple], names_i
 
 
 def write_manifest(folder: Path, size: int, max_error: float, checkpoints: dict[str, Path],
-                   int8: dict | None = None) -> Path:
-    names = [SOURCE_FILE, DRIVE_FILE] + ([INT8_FILE] if int8 else [])
+                   variants: dict[str, dict] | None = None) -> Path:
+    variants = variants or {}
+    names = [SOURCE_FILE, DRIVE_FILE] + [VARIANT_FILES[v] for v in variants]
     entry = {
         "format": FORMAT,
         "engine": "face2facerho",
@@ -86,8 +87,8 @@ def write_manifest(folder: Path, size: int, max_error: float, checkpoints: dict[
         "verified_max_error": max_error,
         "files": {name: {"sha256": sha256_file(folder / name), "bytes": (folder / name).stat().st_size}
                   for name in names},
-        "variants": {"int8": INT8_FILE} if int8 else {},
-        "int8_error": int8 or None,
+        "variants": {v: VARIANT_FILES[v] for v in variants},
+        "variant_errors": variants,
         "checkpoints": {role: {"file": p.name, "sha256": sha256_file(p)} for role, p in checkpoints.items()},
         "licence": "Face2FaceRHO weights: the terms of their authors (NetEase-GameAI/Face2FaceRHO, BSD-3-Clause code); "
                    "user-supplied, not redistributed by vtbridge",
@@ -101,8 +102,8 @@ def _feeds(example: tuple) -> dict:
     return {n: t.numpy() for n, t in zip(graphs.DRIVE_INPUTS, example)}
 
 
-def convert(checkpoints: str | Path, out: str | Path, size: int = 512, seeds: int = 2, int8: bool = True,
-            log=lambda msg: None) -> ConvertResult:
+def convert(checkpoints: str | Path, out: str | Path, size: int = 512, seeds: int = 2,
+            variants: tuple[str, ...] = ("fp16", "int8"), log=lambda msg: None) -> ConvertResult:
     """Load, export, verify and record; the folder ``out`` receives the two graphs and ``manifest.json``."""
     started = time.perf_counter()
     size = check_size(size)
@@ -127,19 +128,35 @@ def convert(checkpoints: str | Path, out: str | Path, size: int = 512, seeds: in
         if worst > TOLERANCE:
             raise ModelError(f"the exported graphs differ from PyTorch by {worst:.2e} (> {TOLERANCE:g}); this "
                              f"torch/onnxruntime pair exports them wrongly - try torch 2.13.0")
-        int8_error = None
-        if int8:
-            from vtbridge.convert.f2f.quantize import quantize_drive
-
-            log("quantizing the optional int8 driving graph (CPU)")
-            calib = [_feeds(graphs.drive_example(source, size, gen)) for _ in range(4)]
-            checks = [_feeds(graphs.drive_example(source, size, gen)) for _ in range(2)]
-            int8_error = quantize_drive(tmp_dir / DRIVE_FILE, tmp_dir / INT8_FILE, calib, checks)
-        stale = out / INT8_FILE
-        if stale.exists() and not int8:
-            stale.unlink()
-        for name in (SOURCE_FILE, DRIVE_FILE) + ((INT8_FILE,) if int8 else ()):
+        kept = _variants(tmp_dir, source, size, gen, variants, log)
+        for stale in VARIANT_FILES.values():  # a reduced graph of an earlier conversion must not outlive it
+            if (out / stale).exists():
+                (out / stale).unlink()
+        for name in (SOURCE_FILE, DRIVE_FILE) + tuple(VARIANT_FILES[v] for v in kept):
             os.replace(tmp_dir / name, out / name)
-    write_manifest(out, size, worst, {"rendering_net": files.rendering, "motion_net": files.motion}, int8_error)
+    write_manifest(out, size, worst, {"rendering_net": files.rendering, "motion_net": files.motion}, kept)
     return ConvertResult(folder=out, size=size, max_error=worst, seconds=time.perf_counter() - started,
-                         int8=int8_error)
+                         variants=kept)
+
+
+def _variants(folder: Path, source, size: int, gen, wanted: tuple[str, ...], log) -> dict[str, dict]:
+    """Make and measure the reduced-precision driving graphs; fp16 is kept only when it is visually lossless."""
+    from vtbridge.convert.f2f import variants as v
+
+    checks = [_feeds(graphs.drive_example(source, size, gen)) for _ in range(2)]
+    kept: dict[str, dict] = {}
+    if "fp16" in wanted:
+        log("making the fp16 driving graph (GPU providers)")
+        v.make_fp16(folder / DRIVE_FILE, folder / VARIANT_FILES["fp16"])
+        error = v.measure(folder / DRIVE_FILE, folder / VARIANT_FILES["fp16"], checks)
+        if error["max_error"] <= v.FP16_MAX_ERROR and error["rms_error"] <= v.FP16_RMS_ERROR:
+            kept["fp16"] = error
+        else:
+            log(f"fp16 graph left out: it differs by up to {error['max_error']:.3f}, rms {error['rms_error']:.4f} "
+                f"(limits {v.FP16_MAX_ERROR}, {v.FP16_RMS_ERROR}); GPU providers will run the float graph")
+    if "int8" in wanted:
+        log("quantizing the optional int8 driving graph (CPU)")
+        calib = [_feeds(graphs.drive_example(source, size, gen)) for _ in range(4)]
+        v.make_int8(folder / DRIVE_FILE, folder / VARIANT_FILES["int8"], calib)
+        kept["int8"] = v.measure(folder / DRIVE_FILE, folder / VARIANT_FILES["int8"], checks)
+    return kept

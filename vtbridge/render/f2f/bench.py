@@ -4,7 +4,8 @@ For each model the clip's faces drive a portrait (``--f2f-portrait``, else the c
 through the real renderer. Stages per frame: ``drive`` (retargeting, 72 points, pose, three landmark images),
 ``network`` (the driving graph), ``composite`` (blend into the output). ``fps`` is the sequential rate with one
 frame in flight; ``fps_pipelined`` the throughput with two frames in flight (one thread each), the renderer's
-``workers: 2``. Each configuration runs in fp32 and, when the conversion made one, int8.
+``workers: 2``. Each model runs at the precision the renderer picks by default (fp16 on a GPU provider, fp32 on
+the CPU) and, when the conversion made one, with the int8 graph.
 """
 
 from __future__ import annotations
@@ -79,8 +80,7 @@ def run_f2f_bench(spec: str, models: list[str], portrait: str | None = None, fra
             cv2.imwrite(portrait, images[0])
         results = []
         for folder in models:
-            base = bench_model(Path(folder), Path(portrait), faces, "fp32")
-            results.append(base)
+            results.append(bench_model(Path(folder), Path(portrait), faces, "auto"))
             if "int8" in open_model(folder).variants:
                 results.append(bench_model(Path(folder), Path(portrait), faces, "int8"))
     return {"source": spec, "frames": len(faces), "f2f": results}

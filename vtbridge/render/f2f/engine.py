@@ -29,7 +29,7 @@ class EngineOptions:
     model: Path | None = None  # None: the user data folder (where convert-f2f writes)
     provider: str = "auto"  # auto | dml | cuda | coreml | cpu
     threads: int = 0  # intra-op threads per run; 0: the cores shared out between the workers
-    precision: str = "fp32"  # fp32 | int8 (CPU, faster, not lossless) | auto (int8 on the CPU when converted)
+    precision: str = "auto"  # auto (fp16 on GPU providers, fp32 on the CPU) | fp32 | fp16 | int8 (CPU, lossy)
     workers: int = 0  # frames in flight: 0 = auto (2 on a CPU with 2+ cores, else 1); more adds latency
 
 
@@ -58,16 +58,27 @@ class Engine:
         so = SessionOptions(provider=provider, threads=threads)
         self._source, self.provider = open_session(self.model.source, so)
         self._pool = ThreadPoolExecutor(self.workers, thread_name_prefix="f2f") if self.workers > 1 else None
-        drive = self.model.drive
-        self.precision = "fp32"
-        if options.precision not in ("auto", "fp32", "int8"):
-            raise ModelError(f"unknown precision {options.precision!r}; use auto, fp32 or int8")
-        if options.precision == "int8" or (options.precision == "auto" and self.provider == "cpu"):
-            if "int8" in self.model.variants:
-                drive, self.precision = self.model.variants["int8"], "int8"
-            elif options.precision == "int8":
-                raise ModelError(f"{str(self.model.folder)!r} has no int8 graph; convert again with this vtbridge")
-        self._drive, _ = open_session(drive, so)
+        self.precision = self._pick_precision(options.precision)
+        drive = self.model.variants.get(self.precision, self.model.drive)
+        try:
+            self._drive, _ = open_session(drive, so)
+        except ModelError:
+            if self.precision != "fp16" or options.precision == "fp16":
+                raise
+            self.precision = "fp32"  # a GPU provider without some float16 kernel: the float graph still runs
+            self._drive, _ = open_session(self.model.drive, so)
+
+    def _pick_precision(self, wanted: str) -> str:
+        """auto: fp16 on a GPU provider when the conversion kept it (visually lossless), else fp32. int8 and fp16
+        only when asked for (int8 is lossy; fp16 on a CPU is slower than fp32)."""
+        if wanted not in ("auto", "fp32", "fp16", "int8"):
+            raise ModelError(f"unknown precision {wanted!r}; use auto, fp32, fp16 or int8")
+        if wanted == "auto":
+            return "fp16" if self.provider != "cpu" and "fp16" in self.model.variants else "fp32"
+        if wanted != "fp32" and wanted not in self.model.variants:
+            raise ModelError(f"{str(self.model.folder)!r} has no {wanted} graph; run convert-f2f again with this "
+                             f"vtbridge")
+        return wanted
 
     @property
     def size(self) -> int:

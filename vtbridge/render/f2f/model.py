@@ -15,7 +15,7 @@ from vtbridge.models import sha256_file
 
 SOURCE_FILE = "f2f_source.onnx"
 DRIVE_FILE = "f2f_drive.onnx"
-INT8_FILE = "f2f_drive_int8.onnx"
+VARIANT_FILES = {"fp16": "f2f_drive_fp16.onnx", "int8": "f2f_drive_int8.onnx"}
 MANIFEST = "manifest.json"
 _CONVERT = "run `vtbridge models convert-f2f --checkpoints DIR` with the official Face2FaceRHO checkpoints"
 
@@ -31,7 +31,7 @@ class F2FModel:
     size: int  # output size the graphs were exported at
     source: Path
     drive: Path
-    variants: dict  # extra drive graphs by precision name ("int8"), verified like the others
+    variants: dict  # reduced-precision driving graphs by name ("fp16", "int8"), hashed like the others
 
 
 def _read_manifest(folder: Path) -> dict:

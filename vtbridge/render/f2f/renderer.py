@@ -35,7 +35,7 @@ class F2FOptions:
     model: Path | None = None  # converted model folder; None: the user data folder
     provider: str = "auto"  # auto | dml | cuda | coreml | cpu
     threads: int = 0  # intra-op threads per frame; 0: the cores shared out between the workers
-    precision: str = "fp32"  # fp32 | int8 (CPU, faster, not lossless) | auto
+    precision: str = "auto"  # auto (fp16 on GPU providers, fp32 on the CPU) | fp32 | fp16 | int8 (CPU, lossy)
     workers: int = 0  # frames in flight: 0 = auto (2 on a multi-core CPU: about twice the throughput, each
     # picture shown one frame later; 1 on a GPU)
     feather: float = 0.08  # soft-mask ramp, share of the crop side
@@ -159,7 +159,7 @@ def options_from_settings(settings) -> F2FOptions:
     model = get("f2f_model", None)
     return F2FOptions(portrait=Path(settings.portrait), size=tuple(settings.size), model=Path(model) if model else None,
                       provider=get("provider", "auto"), threads=int(get("threads", 0)),
-                      precision=get("precision", "fp32"), workers=int(get("workers", 0)))
+                      precision=get("precision", "auto"), workers=int(get("workers", 0)))
 
 
 def renderer_factory(settings, clock=None) -> F2FRenderer:
