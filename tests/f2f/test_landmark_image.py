@@ -68,3 +68,13 @@ def test_channel_order_is_array_order():
     assert imgs[2][0, :, y, x].tolist() == [-1.0, -1.0, 1.0]
     x, y = px[2]  # contour (125, 125, 125) -> 2*125/255 - 1
     assert np.allclose(imgs[2][0, :, y, x], 2 * 125 / 255 - 1)
+
+
+def test_runtime_never_imports_torch():
+    import subprocess
+    import sys
+
+    code = ("import sys, vtbridge.cli, vtbridge.f2f_commands, vtbridge.render.f2f.renderer, vtbridge.render.f2f.bench, "
+            "vtbridge.render.f2f.official; vtbridge.cli.build_parser(); print('torch' in sys.modules)")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "False"
