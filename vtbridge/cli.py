@@ -132,7 +132,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     for module in ("vtbridge.run_command", "vtbridge.mapping.commands", "vtbridge.daemon.config_commands",
                    "vtbridge.voice_command", "vtbridge.render_command", "vtbridge.daemon.desktop_entry",
-                   "vtbridge.anime_commands"):
+                   "vtbridge.anime_commands", "vtbridge.f2f_commands"):
         try:
             mod = __import__(module, fromlist=["register"])
         except ImportError:

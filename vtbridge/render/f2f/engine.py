@@ -1,0 +1,118 @@
+"""onnxruntime sessions over a converted model: ``prepare`` once per portrait, ``drive`` once per frame.
+
+The source step's outputs (four encoder features, the nearest-resized source image at three sizes) and the
+source landmark images stay cached in a ``PreparedSource``; each frame only the driving landmark images and pose
+change. Provider choice goes through the shared ``onnx_session`` helper (DirectML, CUDA, CoreML, CPU); the one
+actually used is ``Engine.provider``. On the CPU the int8 driving graph is used when the conversion produced and
+verified one and ``precision`` allows it.
+"""
+
+from __future__ import annotations
+
+import os
+from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from vtbridge.errors import ModelError
+from vtbridge.render.f2f.landmark_image import landmark_images
+from vtbridge.render.f2f.model import F2FModel, open_model
+from vtbridge.render.onnx_session import SessionOptions, choose_provider, open_session
+
+SOURCE_OUTPUTS = ("feat1", "feat2", "feat3", "feat4", "src_small0", "src_small1", "src_small2")
+
+
+@dataclass(frozen=True)
+class EngineOptions:
+    model: Path | None = None  # None: the user data folder (where convert-f2f writes)
+    provider: str = "auto"  # auto | dml | cuda | coreml | cpu
+    threads: int = 0  # intra-op threads per run; 0: the cores shared out between the workers
+    precision: str = "auto"  # auto (fp16 on GPU providers, fp32 on the CPU) | fp32 | fp16 | int8 (CPU, lossy)
+    workers: int = 0  # frames in flight: 0 = auto (2 on a CPU with 2+ cores, else 1); more adds latency
+
+
+@dataclass(frozen=True, eq=False)
+class PreparedSource:
+    feeds: dict  # cached graph inputs: features, small source images, source landmark images
+
+
+def _pose(pose) -> np.ndarray:
+    pose = np.asarray(pose, dtype=np.float32).reshape(-1)
+    if pose.shape != (6,) or not np.isfinite(pose).all():
+        raise ValueError(f"head pose must be 6 finite numbers, got {pose.shape[0]}")
+    return pose[None]
+
+
+class Engine:
+    def __init__(self, options: EngineOptions = EngineOptions()) -> None:
+        self.options = options
+        self.model: F2FModel = open_model(options.model)
+        if options.workers < 0:
+            raise ModelError(f"workers must be 0 (auto) or more, got {options.workers}")
+        provider = choose_provider(options.provider)
+        cores = os.cpu_count() or 1
+        self.workers = options.workers or (2 if provider == "cpu" and cores >= 2 else 1)
+        threads = options.threads or max(1, cores // self.workers)
+        so = SessionOptions(provider=provider, threads=threads)
+        self._source, self.provider = open_session(self.model.source, so)
+        self._pool = ThreadPoolExecutor(self.workers, thread_name_prefix="f2f") if self.workers > 1 else None
+        self.precision = self._pick_precision(options.precision)
+        drive = self.model.variants.get(self.precision, self.model.drive)
+        try:
+            self._drive, _ = open_session(drive, so)
+        except ModelError:
+            if self.precision != "fp16" or options.precision == "fp16":
+                raise
+            self.precision = "fp32"  # a GPU provider without some float16 kernel: the float graph still runs
+            self._drive, _ = open_session(self.model.drive, so)
+
+    def _pick_precision(self, wanted: str) -> str:
+        """auto: fp16 on a GPU provider when the conversion kept it (visually lossless), else fp32. int8 and fp16
+        only when asked for (int8 is lossy; fp16 on a CPU is slower than fp32)."""
+        if wanted not in ("auto", "fp32", "fp16", "int8"):
+            raise ModelError(f"unknown precision {wanted!r}; use auto, fp32, fp16 or int8")
+        if wanted == "auto":
+            return "fp16" if self.provider != "cpu" and "fp16" in self.model.variants else "fp32"
+        if wanted != "fp32" and wanted not in self.model.variants:
+            raise ModelError(f"{str(self.model.folder)!r} has no {wanted} graph; run convert-f2f again with this "
+                             f"vtbridge")
+        return wanted
+
+    @property
+    def size(self) -> int:
+        return self.model.size
+
+    def prepare(self, image_rgb: np.ndarray, points72: np.ndarray, pose) -> PreparedSource:
+        """``image_rgb``: float32 (1, 3, S, S) in [-1, 1]; ``points72`` in [-1, 1] crop coordinates."""
+        s = self.size
+        if image_rgb.shape != (1, 3, s, s):
+            raise ValueError(f"source image must be (1, 3, {s}, {s}), got {image_rgb.shape}")
+        outs = self._source.run(None, {"src_image": np.ascontiguousarray(image_rgb, dtype=np.float32),
+                                       "src_headpose": _pose(pose)})
+        feeds = dict(zip(SOURCE_OUTPUTS, outs))
+        feeds.update({f"src_lmk{i}": img for i, img in enumerate(landmark_images(points72, s))})
+        return PreparedSource(feeds=feeds)
+
+    def drive(self, source: PreparedSource, points72: np.ndarray, pose) -> tuple[np.ndarray, np.ndarray]:
+        """``(image, bgr)``: the network's float RGB (1, 3, S, S) in [-1, 1] and the 8-bit BGR SxSx3 picture."""
+        feeds = dict(source.feeds)
+        feeds.update({f"drv_lmk{i}": img for i, img in enumerate(landmark_images(points72, self.size))})
+        feeds["drv_headpose"] = _pose(pose)
+        image, bgr = self._drive.run(None, feeds)
+        return image, bgr
+
+    def submit(self, source: PreparedSource, points72: np.ndarray, pose) -> Future:
+        """``drive`` on a worker thread (onnxruntime runs one session from several threads at once); without
+        workers it runs now and returns a finished future."""
+        if self._pool is None:
+            done: Future = Future()
+            done.set_result(self.drive(source, points72, pose))
+            return done
+        return self._pool.submit(self.drive, source, points72, pose)
+
+    def close(self) -> None:
+        if self._pool is not None:
+            self._pool.shutdown(wait=True)
+            self._pool = None
