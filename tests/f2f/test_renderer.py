@@ -174,3 +174,29 @@ def test_registry_factory_reads_render_settings(converted):
         assert {"f2f_drive", "f2f_network", "f2f_composite"} <= set(clock.means())
     finally:
         renderer.close()
+
+
+def test_render_cli_reenact_with_the_f2f_engine(converted, tmp_path, monkeypatch, capsys):
+    """``vtbridge render CLIP --mode reenact --engine f2f``: the converted model found where the converter puts it by
+    default, every frame rendered at the asked size; without a converted model, one line says how to get it."""
+    import shutil
+
+    import cv2
+
+    from vtbridge.cli import main
+    from vtbridge.render.f2f.model import default_model_dir
+
+    args = ["render", str(media("drive_d20.mp4")), "--mode", "reenact", "--engine", "f2f", "--portrait",
+            str(media("portrait_s0.jpg")), "--size", "320x240", "--duration", "0.3", "--quiet"]
+    assert main(args + ["--out", str(tmp_path / "none.mp4")]) == 1
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and "convert-f2f" in err[0]
+    shutil.copytree(converted[0], default_model_dir())
+    out = tmp_path / "f2f.mp4"
+    assert main(args + ["--out", str(out)]) == 0
+    cap = cv2.VideoCapture(str(out))
+    n = 0
+    while (got := cap.read())[0]:
+        n += 1
+        assert got[1].shape == (240, 320, 3)
+    assert n == 8  # 0.3 s of a 25 fps clip, every frame

@@ -13,7 +13,6 @@ from pathlib import Path
 
 import numpy as np
 
-from vtbridge.errors import ConfigError
 from vtbridge.frames import FaceFrame, Frame, empty_face
 from vtbridge.render.meeting.renderer import MeetingRenderer
 from vtbridge.render.settings import RenderSettings
@@ -23,13 +22,10 @@ WORK_HEIGHT = 720
 
 
 def _reenactor(settings: RenderSettings):
-    if settings.engine == "f2f":
-        try:
-            from vtbridge.render.f2f import make_f2f_reenactor
-        except ImportError:
-            raise ConfigError("engine f2f (Face2FaceRHO) is not part of this vtbridge build; use --engine warp") \
-                from None
-        return make_f2f_reenactor(settings)
+    if settings.engine == "f2f":  # the neural reenactor, from checkpoints the user converted
+        from vtbridge.render.f2f.renderer import renderer_factory
+
+        return renderer_factory(settings)
     from vtbridge.render.reenact.renderer import PortraitReenactor, ReenactOptions
 
     w, h = settings.size
@@ -46,7 +42,9 @@ class ReenactMode:
         self.upscaled = getattr(getattr(self.reenactor, "portrait", None), "upscaled", 1.0)
 
     def calibrate(self, face: FaceFrame | None = None) -> None:
-        self.reenactor.calibrate(face)
+        calibrate = getattr(self.reenactor, "calibrate", None)
+        if calibrate is not None:
+            calibrate(face)
 
     def render(self, frame: Frame, face: FaceFrame | None) -> np.ndarray:
         with self.clock.time("reenact") if self.clock is not None else nullcontext():
