@@ -22,6 +22,7 @@ import numpy as np
 from vtbridge import paths
 from vtbridge.errors import ModelError
 from vtbridge.fsutil import write_json_atomic, write_text_atomic
+from vtbridge.models import sha256_file
 
 OPSET = 20
 #: Largest |onnxruntime - PyTorch(float64)| accepted per stage, in [-1, 1] picture units: 1/8 of an 8-bit step.
@@ -171,14 +172,6 @@ def _as_tuple(x):
     return x if isinstance(x, tuple) else (x,)
 
 
-def sha256_of(path: Path) -> str:
-    h = hashlib.sha256()
-    with open(path, "rb") as f:
-        for chunk in iter(lambda: f.read(1 << 20), b""):
-            h.update(chunk)
-    return h.hexdigest()
-
-
 def convert_tha3(options: ConvertOptions, log=print) -> ConvertResult:
     """Convert, verify, and install into ``options.out``; raises ModelError with one actionable line."""
     try:
@@ -206,7 +199,7 @@ def convert_tha3(options: ConvertOptions, log=print) -> ConvertResult:
                 raise ModelError(f"THA3 stage {stage!r}: onnxruntime differs from PyTorch by {diff:.2e} (tolerance "
                                  f"{options.tolerance:.0e}); nothing was installed; report this with `vtbridge "
                                  f"--version` and your onnxruntime version")
-            reports.append(StageReport(stage, path.name, sha256_of(path), path.stat().st_size, diff,
+            reports.append(StageReport(stage, path.name, sha256_file(path), path.stat().st_size, diff,
                                        time.perf_counter() - t0))
             log(f"  {stage:<9} {path.stat().st_size / 1e6:6.1f} MB  max |onnx - torch| = {diff:.1e}  "
                 f"({reports[-1].seconds:.1f} s)")
