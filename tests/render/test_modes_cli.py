@@ -77,3 +77,15 @@ def test_anime_mode_needs_a_character_and_credits_the_author(tmp_path, monkeypat
     assert "Traceback" not in proc.stderr
     page = (REPO / "vtbridge" / "daemon" / "dashboard" / "static" / "index.html").read_text(encoding="utf-8")
     assert "Pramook Khungurn" in page and "CC-BY-4.0" in page  # the attribution CC-BY asks for, where users look
+
+
+def test_a_small_portrait_is_upscaled_with_a_note(tmp_path, caplog):
+    from vtbridge.render import make_renderer
+    from vtbridge.render.settings import RenderSettings
+
+    small = tmp_path / "small.png"
+    cv2.imwrite(str(small), cv2.resize(cv2.imread(str(media("portrait_s5.jpg"))), (200, 200)))
+    with caplog.at_level("WARNING", logger="vtbridge.render"):
+        renderer = make_renderer(RenderSettings(mode="reenact", portrait=str(small), width=640, height=360))
+    renderer.close()
+    assert any("smaller than the output: upscaled" in r.getMessage() for r in caplog.records)

@@ -7,6 +7,7 @@ framed. ``engine = f2f`` runs Face2FaceRHO instead of the built-in warp, when it
 
 from __future__ import annotations
 
+import logging
 from contextlib import nullcontext
 from dataclasses import replace
 from pathlib import Path
@@ -17,6 +18,8 @@ from vtbridge.frames import FaceFrame, Frame, empty_face
 from vtbridge.render.meeting.renderer import MeetingRenderer
 from vtbridge.render.settings import RenderSettings
 
+
+log = logging.getLogger("vtbridge.render")
 
 WORK_HEIGHT = 720
 
@@ -40,6 +43,9 @@ class ReenactMode:
         self.reenactor = _reenactor(settings)
         self.meeting = MeetingRenderer(replace(settings, frame="off", touch_up=0), clock)
         self.upscaled = getattr(getattr(self.reenactor, "portrait", None), "upscaled", 1.0)
+        if self.upscaled > 1.0:  # said once, where the user looks (console and log)
+            log.warning("portrait %s is smaller than the output: upscaled %.1fx; a larger picture looks sharper",
+                        settings.portrait, self.upscaled)
 
     def calibrate(self, face: FaceFrame | None = None) -> None:
         calibrate = getattr(self.reenactor, "calibrate", None)
