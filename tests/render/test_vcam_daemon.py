@@ -167,3 +167,28 @@ def test_reenact_and_stylize_from_the_config_and_the_viewers():
             broken.configure(bad)
     assert broken.effects()["portrait"] == portrait  # a refused change leaves the last good settings
     assert broken.configure({"style": "3:0.5,12:0.5", "mode": "stylize"})["mode"] == "stylize"
+
+
+def test_the_daemon_switches_to_a_reenacted_portrait_live_and_keeps_tracking(daemon):
+    """Switched to ``reenact`` from a viewer while running: the meeting sees the portrait moving, tracking goes on."""
+    import numpy as np
+
+    from vtbridge.frames import Frame, empty_face
+    from vtbridge.render import make_renderer
+
+    pipe, cam, lines, changes = daemon
+    wait(lambda: pipe.snapshot().state == "tracking" and vcam_info(pipe) is not None)
+    pipe.submit(Command("set_output", ("vcam", True)))
+    wait(lambda: cam.instances and len(cam.instances[0].frames) >= 5)
+    portrait = str(media("portrait_s5.jpg"))
+    pipe.submit(Command("set_vcam", {"portrait": portrait, "mode": "reenact"}))
+    wait(lambda: pipe.snapshot().vcam.get("mode") == "reenact")
+    n_frames, n_tracked = len(cam.instances[0].frames), pipe.live.frames
+    wait(lambda: len(cam.instances[0].frames) >= n_frames + 30)
+    assert pipe.live.frames >= n_tracked + 20  # tracking kept going while the portrait rendered
+    rest = make_renderer(RenderSettings(mode="reenact", portrait=portrait, width=640, height=360))
+    still = rest.render(Frame(np.zeros((360, 640, 3), np.uint8), 0.0, 0, "x"), empty_face(0.0))
+    rest.close()
+    shown = cam.instances[0].frames[-1].reshape(360, 640, 3).astype(int)
+    assert np.abs(shown - still.astype(int)).mean() < 25  # the portrait, posed: not the camera picture
+    assert ("outputs.vcam.mode", "reenact") in [choice_of(c) for c in changes if c.kind == "set_vcam"]
