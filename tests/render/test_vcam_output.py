@@ -228,3 +228,36 @@ def test_a_frame_that_fails_to_render_is_reported_and_the_camera_goes_on(monkeyp
         wait(lambda: int(cam.instances[0].frames[-1][0, 0, 0]) == 3)
     finally:
         out.close()
+
+
+def test_calibrating_the_face_resets_a_renderers_own_neutral(monkeypatch):
+    """The daemon's "Calibrate neutral face" reaches the renderer on its own thread (a reenacted portrait takes the
+    user's neutral anew); renderers without a neutral are left alone."""
+    install(monkeypatch)
+    frames, faces = tracked("drive_d20.mp4", step=10)
+
+    class Neutral:
+        def __init__(self):
+            self.calibrations, self.rendered = [], 0
+
+        def render(self, frame, face):
+            self.rendered += 1
+            return np.zeros((360, 640, 3), np.uint8)
+
+        def calibrate(self, face):
+            self.calibrations.append(face)
+
+        def close(self):
+            pass
+
+    renderer = Neutral()
+    out = VcamOutput(RenderSettings(width=640, height=360, fps=30), [VirtualCameraSink("auto")], renderer=renderer)
+    try:
+        out.send_frame(frames[0], faces[0])
+        wait(lambda: renderer.rendered >= 1)
+        assert renderer.calibrations == []
+        out.recalibrate()
+        out.send_frame(frames[1], faces[1])
+        wait(lambda: renderer.calibrations == [None])  # None: pick the neutral from the next frames
+    finally:
+        out.close()

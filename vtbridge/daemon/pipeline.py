@@ -361,6 +361,10 @@ class Pipeline:
         elif cmd.kind == "calibrate":
             name = self._live.last_frame.source if self._live.last_frame else self.options.source
             live.recorder = CalibrationRecorder(2.0, source=name)
+            for b in self.bindings:  # renderers with a neutral of their own (a reenacted portrait) take it anew
+                recalibrate = getattr(b.output, "recalibrate", None)
+                if recalibrate is not None:
+                    recalibrate()
             self.print("calibrating: relax your face and look at the screen for 2 s")
         elif cmd.kind in ("set_voice", "calibrate_voice", "set_voice_option") and self.voice is not None:
             chosen = apply_voice_command(self.voice, cmd, self.print)

@@ -48,6 +48,7 @@ class VcamOutput:
         self.clock = StageTimes(window=120)  # per-stage times, touched by the render thread only
         self._renderer = renderer or make_renderer(self.settings, clock=self.clock)
         self._pending: RenderSettings | None = None
+        self._recalibrate = False
         self._slot = LatestSlot()
         self._stop = threading.Event()
         self._lock = threading.Lock()
@@ -186,7 +187,17 @@ class VcamOutput:
             now = time.monotonic()
             next_send = next_send + period if now - next_send < period else now + period
 
+    def recalibrate(self) -> None:
+        """The user calibrates their neutral face: a renderer that keeps a neutral of its own (reenact) picks it
+        again from the next frames. Applied by the render thread, like new settings."""
+        self._recalibrate = True
+
     def _apply_pending(self) -> None:
+        if self._recalibrate:
+            self._recalibrate = False
+            calibrate = getattr(self._renderer, "calibrate", None)
+            if calibrate is not None:
+                calibrate(None)
         with self._lock:
             settings, self._pending = self._pending, None
         if settings is None:
