@@ -1,5 +1,5 @@
 ; vtbridge Windows installer (NSIS 3, 64-bit, Unicode). Built by installer/build.py; compile by hand with
-;   makensis -DVERSION=0.1.0 -DPAYLOAD=dist/vtbridge -DOUTFILE=dist/vtbridge-0.1.0-setup.exe \
+;   makensis -DVERSION=0.2.0 -DPAYLOAD=dist/vtbridge -DOUTFILE=dist/vtbridge-0.2.0-setup.exe \
 ;            [-DICON=build/icon/vtbridge.ico] [-DLICENSE=dist/vtbridge/licenses/README.txt] installer/vtbridge.nsi
 ;
 ; Per user, no admin rights: files go to %LOCALAPPDATA%\Programs\vtbridge, the shortcut to the user's Start menu,
