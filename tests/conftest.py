@@ -8,6 +8,7 @@ Media: ``tests/data/drive_d20.mp4`` is vendored; everything else comes from ``..
 from __future__ import annotations
 
 import os
+import time
 from pathlib import Path
 
 import pytest
@@ -36,6 +37,16 @@ def media(name: str) -> Path:
 
 
 VENDORED_CLIP = DATA / "drive_d20.mp4"
+
+
+def wait(predicate, timeout: float = 20.0, what: str = "the condition", step: float = 0.02):
+    """Poll ``predicate`` until it is truthy (returned) or ``timeout`` s pass (the test fails, naming ``what``).
+    For threads the test cannot join: a daemon, a render thread, a capture thread."""
+    deadline = time.monotonic() + timeout
+    while not (value := predicate()):
+        assert time.monotonic() < deadline, f"timed out after {timeout:g} s waiting for {what}"
+        time.sleep(step)
+    return value
 
 
 @pytest.fixture(autouse=True)

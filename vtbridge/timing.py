@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import time
 from collections import deque
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 
 import numpy as np
 
@@ -38,3 +38,8 @@ class StageTimes:
         if len(ts) < 2 or time.monotonic() - ts[-1] > 1.0:
             return 0.0
         return (len(ts) - 1) / (ts[-1] - ts[0])
+
+
+def timed(clock: StageTimes | None, stage: str):
+    """``clock.time(stage)``, or nothing when there is no clock (renderers are timed only where someone reads it)."""
+    return clock.time(stage) if clock is not None else nullcontext()

@@ -7,11 +7,11 @@ checked deterministically, without timing thresholds.
 from __future__ import annotations
 
 import threading
-import time
 from types import SimpleNamespace
 
 import numpy as np
 
+from tests.conftest import wait
 from vtbridge.frames import Frame, empty_face
 from vtbridge.render.anime.live import LiveAnimeRenderer
 
@@ -45,10 +45,7 @@ def frame(i: int) -> Frame:
 
 
 def wait_until(predicate, what: str) -> None:
-    deadline = time.monotonic() + 10.0
-    while not predicate():
-        assert time.monotonic() < deadline, f"timed out waiting for {what}"
-        time.sleep(0.005)
+    wait(predicate, timeout=10.0, what=what, step=0.005)
 
 
 def test_render_returns_at_once_and_the_newest_pose_wins():

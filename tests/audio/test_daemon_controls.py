@@ -11,7 +11,7 @@ import time
 import pytest
 
 from tests.audio.speech import syllable_track
-from tests.conftest import VENDORED_CLIP
+from tests.conftest import VENDORED_CLIP, wait
 from tests.daemon.fake import FakeController
 from tests.daemon.test_dashboard_browser import browser  # noqa: F401  (module fixture)
 from tests.daemon.test_dashboard_browser import wait_js
@@ -23,11 +23,6 @@ from vtbridge.daemon.pipeline import Binding, Pipeline, PipelineOptions
 from vtbridge.daemon.tray import MenuItem, build_menu, find
 
 
-def wait(predicate, timeout=20.0):
-    deadline = time.monotonic() + timeout
-    while not predicate():
-        assert time.monotonic() < deadline, "timed out"
-        time.sleep(0.02)
 
 
 def test_pipeline_switches_and_tunes_the_voice_and_reports_choices(speech, tmp_path):

@@ -8,7 +8,7 @@ import time
 
 import pytest
 
-from tests.conftest import VENDORED_CLIP
+from tests.conftest import VENDORED_CLIP, wait
 from tests.e2e.test_run_udp import Receiver
 from vtbridge.daemon.control import Command
 from vtbridge.daemon.pipeline import Binding, Pipeline, PipelineOptions
@@ -36,11 +36,6 @@ class Exploding:
         pass
 
 
-def wait(predicate, timeout=20.0):
-    deadline = time.monotonic() + timeout
-    while not predicate():
-        assert time.monotonic() < deadline, "timed out"
-        time.sleep(0.02)
 
 
 @pytest.fixture

@@ -8,7 +8,7 @@ import time
 
 import numpy as np
 
-from tests.conftest import VENDORED_CLIP
+from tests.conftest import VENDORED_CLIP, wait as shared_wait
 from tests.e2e.test_run_udp import Receiver, osc_messages
 from vtbridge.daemon.control import Command
 from vtbridge.daemon.dashboard.server import parse_command
@@ -28,11 +28,8 @@ def heads(receiver: Receiver) -> list[tuple]:
     return out
 
 
-def wait(predicate, timeout=30.0):
-    deadline = time.monotonic() + timeout
-    while not predicate():
-        assert time.monotonic() < deadline, "timed out"
-        time.sleep(0.02)
+def wait(predicate):
+    return shared_wait(predicate, timeout=30.0, step=0.02)
 
 
 def test_outputs_follow_the_view_keep_their_own_and_switch_live():

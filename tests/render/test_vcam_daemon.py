@@ -4,11 +4,10 @@ changed live and saved, the tracking path's drops and latency published, a missi
 from __future__ import annotations
 
 import threading
-import time
 
 import pytest
 
-from tests.conftest import VENDORED_CLIP, media
+from tests.conftest import VENDORED_CLIP, media, wait as shared_wait
 from tests.render.fakecam import install
 from vtbridge.daemon import config as cfg
 from vtbridge.daemon.app import build_bindings, save_choices
@@ -20,11 +19,8 @@ from vtbridge.errors import ConfigError
 from vtbridge.render.settings import RenderSettings
 
 
-def wait(predicate, timeout=30.0):
-    deadline = time.monotonic() + timeout
-    while not predicate():
-        assert time.monotonic() < deadline, "timed out"
-        time.sleep(0.02)
+def wait(predicate):
+    return shared_wait(predicate, timeout=30.0, step=0.02)
 
 
 def vcam_info(pipe):

@@ -9,6 +9,7 @@ import time
 import numpy as np
 import pytest
 
+from tests.conftest import wait as shared_wait
 from tests.render.fakecam import install
 from tests.tracked import tracked
 from vtbridge.errors import OutputError
@@ -22,11 +23,8 @@ V4L2_MISSING = ("'v4l2loopback' backend: No v4l2 loopback device found at /dev/v
                 "'modprobe v4l2loopback'? See also pyvirtualcam's documentation.")
 
 
-def wait(predicate, timeout=20.0):
-    deadline = time.monotonic() + timeout
-    while not predicate():
-        assert time.monotonic() < deadline, "timed out"
-        time.sleep(0.01)
+def wait(predicate):
+    return shared_wait(predicate, timeout=20.0, step=0.01)
 
 
 def feed(output, frames, faces, fps):

@@ -33,13 +33,20 @@ def looks_like_image(path: Path) -> bool:
     return head[:2] == b"BM" and len(head) >= 10 and head[6:10] == b"\x00\x00\x00\x00"
 
 
-def read_image(path: Path) -> np.ndarray:
-    if not path.exists():
-        raise SourceError(f"image source {str(path)!r}: file not found; check the path")
-    data = np.fromfile(str(path), dtype=np.uint8)  # imdecode handles non-ASCII paths on Windows, imread does not
-    image = cv2.imdecode(data, cv2.IMREAD_COLOR) if data.size else None
+def decode_image_file(path: Path) -> np.ndarray | None:
+    """BGR pixels of an image file, or None when OpenCV cannot decode it. Bytes + imdecode, because imread fails on
+    non-ASCII paths on Windows."""
+    data = np.fromfile(str(path), dtype=np.uint8)
+    return cv2.imdecode(data, cv2.IMREAD_COLOR) if data.size else None
+
+
+def read_image(path: Path, what: str = "image source") -> np.ndarray:
+    """The picture at ``path``; a one-line SourceError naming ``what`` it is for when it is missing or unreadable."""
+    if not path.is_file():
+        raise SourceError(f"{what} {str(path)!r}: file not found; check the path")
+    image = decode_image_file(path)
     if image is None:
-        raise SourceError(f"image source {str(path)!r}: not a readable image (corrupt or unsupported format); "
+        raise SourceError(f"{what} {str(path)!r}: not a readable image (corrupt or unsupported format); "
                           f"use a JPEG or PNG")
     return image
 

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import dataclasses
 from collections import deque
-from contextlib import nullcontext
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -24,6 +23,7 @@ from vtbridge.render.f2f.driving import DrivingInput, PortraitDrive
 from vtbridge.render.f2f.engine import Engine, EngineOptions
 from vtbridge.render.reenact.motion import FacePose, MotionLimits, face_pose
 from vtbridge.render.reenact.portrait import load_portrait
+from vtbridge.timing import timed
 
 ENGINE = "f2f"
 
@@ -138,7 +138,7 @@ class F2FRenderer:
         return self._last
 
     def _stage(self, name: str):
-        return self.clock.time(name) if self.clock is not None else nullcontext()
+        return timed(self.clock, name)
 
     def close(self) -> None:
         if self._engine is not None:

@@ -15,6 +15,7 @@ import numpy as np
 
 from vtbridge.errors import ConfigError
 from vtbridge.render.compose import cover
+from vtbridge.sources.image import decode_image_file
 
 #: Colour names a user may type (BGR). Anything else: #RRGGBB or R,G,B.
 COLOURS: dict[str, tuple[int, int, int]] = {
@@ -71,8 +72,7 @@ def load_background(spec: str) -> Background:
     bg = Background(spec)
     path = Path(spec).expanduser()
     if path.is_file():
-        data = np.fromfile(str(path), dtype=np.uint8)  # imdecode: works with any path encoding on Windows
-        picture = cv2.imdecode(data, cv2.IMREAD_COLOR) if data.size else None
+        picture = decode_image_file(path)
         if picture is None:
             raise ConfigError(f"background {spec!r} is not an image OpenCV can read; use a JPEG or PNG picture, or "
                               f"a colour such as green or #00b140")

@@ -11,7 +11,6 @@ Each step runs only when its effect is on, so plain passthrough costs one resize
 
 from __future__ import annotations
 
-from contextlib import nullcontext
 
 import numpy as np
 
@@ -23,6 +22,7 @@ from vtbridge.render.meeting.light import LowLight
 from vtbridge.render.meeting.segment import MaskSmoother, PersonSegmenter, full_mask
 from vtbridge.render.meeting.touchup import touch_up
 from vtbridge.render.settings import RenderSettings, validate
+from vtbridge.timing import timed
 
 
 class MeetingRenderer:
@@ -43,7 +43,7 @@ class MeetingRenderer:
         self.last_mask: np.ndarray | None = None  # full-size mask of the last frame (tests, dashboards)
 
     def _time(self, stage: str):
-        return self.clock.time(stage) if self.clock is not None else nullcontext()
+        return timed(self.clock, stage)
 
     def render(self, frame: Frame, face: FaceFrame | None) -> np.ndarray:
         s = self.settings

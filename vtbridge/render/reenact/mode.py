@@ -8,7 +8,6 @@ framed. ``engine = f2f`` runs Face2FaceRHO instead of the built-in warp, when it
 from __future__ import annotations
 
 import logging
-from contextlib import nullcontext
 from dataclasses import replace
 from pathlib import Path
 
@@ -17,6 +16,7 @@ import numpy as np
 from vtbridge.frames import FaceFrame, Frame, empty_face
 from vtbridge.render.meeting.renderer import MeetingRenderer
 from vtbridge.render.settings import RenderSettings
+from vtbridge.timing import timed
 
 
 log = logging.getLogger("vtbridge.render")
@@ -53,7 +53,7 @@ class ReenactMode:
             calibrate(face)
 
     def render(self, frame: Frame, face: FaceFrame | None) -> np.ndarray:
-        with self.clock.time("reenact") if self.clock is not None else nullcontext():
+        with timed(self.clock, "reenact"):
             picture = self.reenactor.render(frame, face if face is not None else empty_face(frame.t, frame.index,
                                                                                             frame.size))
         return self.meeting.render(Frame(image=picture, t=frame.t, index=frame.index, source="portrait"), None)

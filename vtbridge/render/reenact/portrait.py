@@ -16,6 +16,7 @@ import numpy as np
 from vtbridge.errors import SourceError
 from vtbridge.frames import FaceFrame, Frame
 from vtbridge.render.reenact import topology as topo
+from vtbridge.sources.image import read_image
 
 HEAD_HEIGHTS = 3.0  # window height in face heights
 
@@ -33,15 +34,7 @@ class Portrait:
 
 
 def read_portrait(path: str | Path) -> np.ndarray:
-    path = Path(path)
-    if not path.is_file():
-        raise SourceError(f"portrait {str(path)!r}: file not found; give the path of a JPEG or PNG picture")
-    data = np.fromfile(str(path), dtype=np.uint8)
-    image = cv2.imdecode(data, cv2.IMREAD_COLOR) if data.size else None
-    if image is None:
-        raise SourceError(f"portrait {str(path)!r}: not a readable image (corrupt or unsupported format); "
-                          f"use a JPEG or PNG picture")
-    return image
+    return read_image(Path(path), what="portrait")
 
 
 def _track_still(tracker, image: np.ndarray) -> FaceFrame:

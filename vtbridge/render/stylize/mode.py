@@ -6,7 +6,6 @@ picture is known: "style the person only" and "a painted me over my background p
 
 from __future__ import annotations
 
-from contextlib import nullcontext
 
 import numpy as np
 
@@ -15,6 +14,7 @@ from vtbridge.render.meeting.renderer import MeetingRenderer
 from vtbridge.render.settings import RenderSettings
 from vtbridge.render.stylize.networks import DEFAULT_STYLE
 from vtbridge.render.stylize.renderer import StyleRenderer, StylizeOptions
+from vtbridge.timing import timed
 
 
 class StylizeMode:
@@ -27,7 +27,7 @@ class StylizeMode:
                                        paint_needs_mask=settings.style_region == "person")
 
     def _paint(self, image: np.ndarray, face: FaceFrame | None, mask: np.ndarray | None) -> np.ndarray:
-        with self.clock.time("stylize") if self.clock is not None else nullcontext():
+        with timed(self.clock, "stylize"):
             return self.styler.paint(image, face, mask)
 
     def render(self, frame: Frame, face: FaceFrame | None) -> np.ndarray:
