@@ -12,6 +12,7 @@ picture, in pixels (MediaPipe's z is scaled like x).
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
 
 import numpy as np
 
@@ -44,8 +45,15 @@ class FacePose:
     rotation: np.ndarray  # (3, 3) image-frame rotation of the head
 
     def frontal(self) -> np.ndarray:
-        """The landmarks de-rotated, centred and unit-sized."""
-        return (self.points - self.centre) @ self.rotation / self.scale
+        """The landmarks de-rotated, centred and unit-sized (computed once: the portrait's and the neutral's are
+        read every frame). Read-only: callers build new arrays from it."""
+        return self._frontal
+
+    @cached_property
+    def _frontal(self) -> np.ndarray:
+        out = (self.points - self.centre) @ self.rotation / self.scale
+        out.flags.writeable = False
+        return out
 
 
 def image_rotation(head: HeadPose) -> np.ndarray:
