@@ -8,7 +8,8 @@ camera is off apply when it is switched on, and effects chosen while it runs app
 from __future__ import annotations
 
 import threading
-from dataclasses import asdict, replace
+from dataclasses import asdict, fields, replace
+from typing import get_type_hints
 
 from vtbridge.daemon.config_schema import VcamConfig
 from vtbridge.daemon.pipeline import Binding
@@ -20,13 +21,15 @@ EFFECT_KEYS = ("mode", "blur", "background", "frame", "light", "touch_up", "mirr
                "portrait", "engine", "style", "style_region", "character")
 
 
+#: RenderSettings' field types, for checking what a viewer sends (derived, so a new setting needs no edit here).
+_TYPES = get_type_hints(RenderSettings)
+
+
 def settings_from_config(v: VcamConfig) -> RenderSettings:
+    """The config section as render settings: same names, except ``size`` (``WxH``) for width and height."""
     width, height = parse_size(v.size)
-    return validate(RenderSettings(mode=v.mode, width=width, height=height, fps=float(v.fps), blur=v.blur,
-                                   background=v.background, frame=v.frame, frame_zoom_max=v.frame_zoom_max,
-                                   light=v.light, touch_up=v.touch_up, mirror=v.mirror, flip=v.flip,
-                                   portrait=v.portrait, engine=v.engine, style=v.style,
-                                   style_region=v.style_region, character=v.character))
+    shared = {f.name: getattr(v, f.name) for f in fields(RenderSettings) if hasattr(v, f.name)}
+    return validate(RenderSettings(**shared | {"width": width, "height": height, "fps": float(v.fps)}))
 
 
 def effects_of(settings: RenderSettings) -> dict:
@@ -41,20 +44,17 @@ def apply_changes(settings: RenderSettings, changes: dict) -> RenderSettings:
     unknown = sorted(set(changes) - set(EFFECT_KEYS))
     if unknown:
         raise ConfigError(f"virtual camera: unknown setting {unknown[0]!r}; known: {', '.join(EFFECT_KEYS)}")
-    fields = dict(changes)
-    if "size" in fields:
-        fields["width"], fields["height"] = parse_size(str(fields.pop("size")))
-    types = {"blur": int, "touch_up": int, "fps": float, "mirror": bool, "flip": bool, "mode": str,
-             "background": str, "frame": str, "light": str, "width": int, "height": int, "portrait": str,
-             "engine": str, "style": str, "style_region": str, "character": str}
-    for key, value in fields.items():
-        want = types[key]
+    values = dict(changes)
+    if "size" in values:
+        values["width"], values["height"] = parse_size(str(values.pop("size")))
+    for key, value in values.items():
+        want = _TYPES[key]
         if want is bool and not isinstance(value, bool) or want is not bool and isinstance(value, bool) or \
                 want in (int, float) and not isinstance(value, (int, float)) or want is str and \
                 not isinstance(value, str):
             raise ConfigError(f"virtual camera: {key} {value!r} is not a valid value")
-        fields[key] = want(value)
-    new = validate(replace(settings, **fields))
+        values[key] = want(value)
+    new = validate(replace(settings, **values))
     if new.background and new.background != settings.background:
         from vtbridge.render.meeting.background import load_background
 
