@@ -35,3 +35,42 @@ def test_shapes_through_the_networks():
         assert [tuple(f.shape) for f in fields] == [(1, 16, 16, 2), (1, 32, 32, 2), (1, 64, 64, 2)]
         out = r.decode(feats, fields[2], torch.zeros(1, 6))
         assert tuple(out.shape) == (1, 3, 256, 256) and float(out.abs().max()) <= 1.0
+
+
+@pytest.mark.parametrize("k", [1, 2, 4, 6, 8])
+def test_folded_spade_equals_spade(k):
+    """The folded SPADE (one G/B conv, norm folded in) and its row-compacted form for k >= 6 compute exactly what
+    the network's SPADE computes, borders included."""
+    from vtbridge.convert.f2f.blocks import PoseSpade
+    from vtbridge.convert.f2f.fused import FoldedSpade
+    from vtbridge.convert.f2f.synthetic import random_state_dict
+
+    gen = torch.Generator().manual_seed(k)
+    net = RenderingNet()
+    net.load_state_dict(random_state_dict("rendering_net", seed=k))
+    spade: PoseSpade = net.eval().de_SPADE_4
+    x = torch.randn(1, 52, 16 * k, 16 * k, generator=gen)
+    pose_map = torch.randn(1, 32, 16, 16, generator=gen)
+    with torch.no_grad():
+        want, got = spade(x, pose_map), FoldedSpade(spade)(x, pose_map)
+    assert float(want.std()) > 0.1
+    assert float((want - got).abs().max()) < 1e-4 * max(1.0, float(want.abs().max()))
+
+
+def test_fused_decoder_equals_decode():
+    from vtbridge.convert.f2f.fused import FusedDecoder
+    from vtbridge.convert.f2f.synthetic import random_state_dict
+
+    net = RenderingNet()
+    net.load_state_dict(random_state_dict("rendering_net", seed=3))
+    net.eval()
+    gen = torch.Generator().manual_seed(0)
+    size = 128
+    feats = [torch.randn(1, c, size // k, size // k, generator=gen).relu() for c, k in
+             ((28, 4), (72, 8), (140, 16), (280, 16))]
+    grid = torch.rand(1, size // 4, size // 4, 2, generator=gen) * 1.8 - 0.9
+    pose = torch.tensor([[0.1, -0.2, 0.05, 0.27, -0.25, 0.0012]])
+    with torch.no_grad():
+        want, got = net.decode(feats, grid, pose), FusedDecoder(net, size)(feats, grid, pose)
+    assert float(want.std()) > 0.02
+    assert float((want - got).abs().max()) < 1e-5

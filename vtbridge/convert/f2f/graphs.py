@@ -5,7 +5,8 @@ three motion-net sizes. ``DriveGraph`` runs per frame with everything the source
 (tracing the official caching methods gives a wrong graph): it builds the three 9-channel motion inputs in the
 official order (source landmarks, driving landmarks, source image), runs the motion net, warps and decodes. It also
 returns the picture as 8-bit BGR, HxWx3 (clamped, ``(x+1)/2*255``, truncated like the official ``tensor2im``), so the
-runtime's post-processing is part of the graph.
+runtime's post-processing is part of the graph. With ``size`` given, the decoder is the exactly rewritten
+``fused.FusedDecoder`` (what is exported); without, the network's own ``decode`` (the reference it is checked against).
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from vtbridge.convert.f2f.fused import FusedDecoder
 from vtbridge.convert.f2f.networks import MotionNet, RenderingNet
 
 SOURCE_INPUTS = ("src_image", "src_headpose")
@@ -36,9 +38,9 @@ class SourceGraph(nn.Module):
 
 
 class DriveGraph(nn.Module):
-    def __init__(self, rendering: RenderingNet, motion: MotionNet) -> None:
+    def __init__(self, rendering: RenderingNet, motion: MotionNet, size: int | None = None) -> None:
         super().__init__()
-        self.rendering = rendering
+        self.decode = FusedDecoder(rendering, size) if size else rendering.decode
         self.motion = motion
 
     def forward(self, src_lmk0, src_lmk1, src_lmk2, drv_lmk0, drv_lmk1, drv_lmk2, src_small0, src_small1, src_small2,
@@ -47,7 +49,7 @@ class DriveGraph(nn.Module):
                   ((src_lmk0, drv_lmk0, src_small0), (src_lmk1, drv_lmk1, src_small1),
                    (src_lmk2, drv_lmk2, src_small2))]
         grid = self.motion(*inputs)[2]
-        image = self.rendering.decode((feat1, feat2, feat3, feat4), grid, drv_headpose)
+        image = self.decode((feat1, feat2, feat3, feat4), grid, drv_headpose)
         bgr = ((image[0].clamp(-1.0, 1.0) + 1.0) * 127.5).flip(0).permute(1, 2, 0).to(torch.uint8)
         return image, bgr
 
