@@ -25,6 +25,12 @@ def cmd_convert(args) -> int:
     if "fp16" in result.variants:
         print(f"fp16 driving graph for GPU providers: at most {result.variants['fp16']['max_error']:.4f} from the "
               f"float graph (used automatically on DirectML/CUDA/CoreML)")
+    if "bf16" in result.variants:
+        b = result.variants["bf16"]
+        use = ("used automatically with provider openvino" if b["visually_lossless"] else
+               "not visually lossless with these weights: openvino stays float32 unless precision bf16 is set")
+        print(f"bf16 decoder on OpenVINO (CPU): rms {b['rms_levels']:.2f} levels of 255, 99.9 % within "
+              f"{b['p999_levels']:.2f}, PSNR {b['psnr_db']:.1f} dB ({use})")
     if "int8" in result.variants:
         q = result.variants["int8"]
         print(f"optional int8 driving graph (CPU, precision: int8): rms error {q['rms_error']:.3f} against a picture "

@@ -16,7 +16,7 @@ from pathlib import Path
 
 from vtbridge.errors import ConfigError, SourceError
 from vtbridge.render import describe, modes
-from vtbridge.render.settings import RenderSettings, parse_size, validate
+from vtbridge.render.settings import PRECISIONS, PROVIDERS, RenderSettings, parse_size, validate
 
 IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".bmp", ".webp")
 
@@ -54,6 +54,12 @@ def add_render_flags(p, *, defaults: bool = True) -> None:
                    help="stylize: paint the whole frame (default), only the face, or only the person")
     p.add_argument("--character", default=d and d.character, metavar="CHAR.png",
                    help="anime: the character picture (512x512 RGBA; make one with `vtbridge anime prepare`)")
+    p.add_argument("--provider", choices=PROVIDERS, default=d and d.provider,
+                   help="where models run: auto (DirectML on Windows, CUDA, CoreML, then OpenVINO for f2f when "
+                        "installed, then the CPU), dml, cuda, coreml, cpu, or openvino (f2f only)")
+    p.add_argument("--precision", choices=PRECISIONS, default=d and d.precision,
+                   help="f2f: auto (fp16 on a GPU, bf16 decoder on OpenVINO when measured visually lossless, else "
+                        "fp32), fp32, fp16, bf16, or int8 (CPU, lossy)")
     p.add_argument("--mirror", action="store_true", default=None, help="mirror the output (left-right)")
     p.add_argument("--flip", action="store_true", default=None, help="turn the output upside down")
 
@@ -62,7 +68,7 @@ def settings_from_args(args, base: RenderSettings = RenderSettings()) -> RenderS
     """The flags the user gave, over ``base``; validated (one-line ConfigError)."""
     changes = {}
     for name in ("mode", "blur", "background", "frame", "light", "touch_up", "mirror", "flip", "portrait", "engine",
-                 "style", "style_region", "character"):
+                 "style", "style_region", "character", "provider", "precision"):
         value = getattr(args, name, None)
         if value is not None:
             changes[name] = value

@@ -62,15 +62,39 @@ def test_onnx_matches_pytorch(converted, networks):
     assert np.abs(bgr.astype(int) - expected_u8.astype(int)).max() <= 1
 
 
+def test_two_part_graphs_chain_to_the_drive_graph(converted):
+    """f2f_motion.onnx -> field -> f2f_decode.onnx computes what f2f_drive.onnx computes (OpenVINO runs the parts)."""
+    import onnxruntime as ort
+
+    folder, _ = converted
+    cpu = ["CPUExecutionProvider"]
+    drive, motion, decode = (ort.InferenceSession(str(folder / f"f2f_{n}.onnx"), providers=cpu)
+                             for n in ("drive", "motion", "decode"))
+    rng = np.random.default_rng(5)
+    feeds = {}
+    for i in drive.get_inputs():
+        shape = [d if isinstance(d, int) else 1 for d in i.shape]
+        feeds[i.name] = (np.where(rng.random(shape) < 0.1, 1.0, -1.0) if "lmk" in i.name
+                         else rng.uniform(0, 1, shape)).astype(np.float32)
+    feeds["drv_headpose"] = np.array([[0.1, -0.1, 0.0, 0.27, -0.25, 0.0012]], np.float32)
+    want = drive.run(None, feeds)
+    (field,) = motion.run(None, {i.name: feeds[i.name] for i in motion.get_inputs()})
+    assert field.shape == (1, TEST_SIZE // 4, TEST_SIZE // 4, 2)
+    got = decode.run(None, {"field": field, **{i.name: feeds[i.name] for i in decode.get_inputs()[1:]}})
+    assert float(np.std(want[0])) > 0.02
+    assert np.abs(got[0] - want[0]).max() < 1e-5 and np.abs(got[1].astype(int) - want[1]).max() <= 1
+
+
 def test_manifest_records_the_graphs(converted, checkpoints):
     folder, _ = converted
     manifest = json.loads((folder / "manifest.json").read_text())
     assert manifest["engine"] == "face2facerho" and manifest["size"] == TEST_SIZE
-    assert set(manifest["files"]) == {"f2f_source.onnx", "f2f_drive.onnx", "f2f_drive_fp16.onnx",
-                                      "f2f_drive_int8.onnx"}
+    assert set(manifest["files"]) == {"f2f_source.onnx", "f2f_drive.onnx", "f2f_motion.onnx", "f2f_decode.onnx",
+                                      "f2f_drive_fp16.onnx", "f2f_drive_int8.onnx"}
     for name, entry in manifest["files"].items():
         assert entry["sha256"] == sha256_file(folder / name)
-    assert set(manifest["variants"]) == set(manifest["variant_errors"]) == {"fp16", "int8"}
+    assert set(manifest["variants"]) == {"fp16", "int8"}
+    assert {"fp16", "int8"} <= set(manifest["variant_errors"]) <= {"fp16", "int8", "bf16"}
     assert manifest["checkpoints"]["motion_net"]["sha256"] == sha256_file(checkpoints / "105_motion_net.pth")
 
 

@@ -21,7 +21,8 @@ SIZE = (640, 360)
 @pytest.fixture(scope="module")
 def rendered(converted):
     folder, _ = converted
-    renderer = make_f2f_renderer(F2FOptions(portrait=media("portrait_s0.jpg"), size=SIZE, model=folder, workers=1))
+    renderer = make_f2f_renderer(F2FOptions(portrait=media("portrait_s0.jpg"), size=SIZE, model=folder, workers=1,
+                                            provider="cpu"))
     _, faces = tracked("drive_d20.mp4", step=3)
     outputs = [renderer.render(None, face) for face in faces[:8]]
     yield renderer, faces, outputs
@@ -45,7 +46,8 @@ def test_output_size_and_compositing(rendered):
 
 def test_two_frames_in_flight_show_each_picture_one_frame_later(rendered, converted):
     renderer, faces, outputs = rendered
-    piped = F2FRenderer(F2FOptions(portrait=media("portrait_s0.jpg"), size=SIZE, model=converted[0], workers=2))
+    piped = F2FRenderer(F2FOptions(portrait=media("portrait_s0.jpg"), size=SIZE, model=converted[0], workers=2,
+                                   provider="cpu"))
     try:
         assert "2 in flight" in piped.status()
         got = [piped.render(None, face) for face in faces[:4]]
@@ -64,8 +66,8 @@ def test_int8_graph_is_opt_in(converted, rendered):
     assert q["rms_error"] < q["signal_rms"]
     renderer, _, _ = rendered
     assert renderer.precision == "fp32"
-    fp32 = Engine(EngineOptions(model=folder, workers=1))  # auto on the CPU: fp32
-    int8 = Engine(EngineOptions(model=folder, precision="int8", workers=1))
+    fp32 = Engine(EngineOptions(model=folder, provider="cpu", workers=1))  # auto on the CPU: fp32
+    int8 = Engine(EngineOptions(model=folder, provider="cpu", precision="int8", workers=1))
     assert int8.precision == "int8" and fp32.precision == "fp32"
     src = renderer.portrait.source
     a = fp32.drive(renderer.prepared, src.points72, src.pose)[0]
@@ -81,8 +83,8 @@ def test_fp16_graph_is_lossless_and_chosen_for_gpu_providers(converted, rendered
     assert result.variants["fp16"]["max_error"] <= 0.02 and result.variants["fp16"]["rms_error"] <= 0.002
     renderer, _, _ = rendered
     src = renderer.portrait.source
-    fp32 = Engine(EngineOptions(model=folder, workers=1))
-    fp16 = Engine(EngineOptions(model=folder, precision="fp16", workers=1))
+    fp32 = Engine(EngineOptions(model=folder, provider="cpu", workers=1))
+    fp16 = Engine(EngineOptions(model=folder, provider="cpu", precision="fp16", workers=1))
     assert fp32.precision == "fp32" and fp16.precision == "fp16"
     a = fp32.drive(renderer.prepared, src.points72, src.pose)
     b = fp16.drive(renderer.prepared, src.points72, src.pose)
@@ -148,12 +150,19 @@ def test_bench_reports_f2f_speed(converted, capsys):
     assert main(["bench", str(VENDORED_CLIP), "--f2f", str(folder), "--frames", "3", "--json"]) == 0
     report = json.loads(capsys.readouterr().out)
     assert report["frames"] == 3
-    rows = {r["precision"]: r for r in report["f2f"]}
-    assert set(rows) == {"fp32", "int8"}
+    from vtbridge.render.f2f import openvino_backend
+
+    rows = {(r["provider"], r["precision"]): r for r in report["f2f"]}
+    assert list(rows)[0] == ("cpu", "fp32") and ("cpu", "int8") in rows  # the reference first
+    if openvino_backend.available():
+        assert ("openvino", "fp32") in rows
+        assert ("openvino", "bf16") in rows or not openvino_backend.cpu_has_bf16()
     for row in rows.values():
-        assert row["size"] == 256 and row["provider"] == "cpu"
-        assert row["network_ms"] > 0 and row["fps"] > 0 and row["fps_pipelined"] > 0
+        assert row["size"] == 256
+        assert row["network_ms"] > 0 and row["fps"] > 0 and row["fps_pipelined"] > 0 and row["x_reference"] > 0
         assert row["frame_ms"] >= row["network_ms"]
+    first = rows[("cpu", "fp32")]
+    assert first["x_reference"] == round(max(first["fps"], first["fps_pipelined"]) / first["fps"], 2)
 
 
 def test_registry_factory_reads_render_settings(converted):

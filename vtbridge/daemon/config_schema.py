@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from typing import Any, Callable
 
 from vtbridge.errors import ConfigError, VtbridgeError
+from vtbridge.render.settings import PRECISIONS, PROVIDERS
 
 
 @dataclass(frozen=True)
@@ -70,6 +71,8 @@ class VcamConfig:
     style: str = ""  # mode stylize: style name/index/blend, cartoon, or a .onnx model ("": the default style)
     style_region: str = "frame"  # mode stylize: frame | face | person
     character: str = ""  # mode anime: a 512x512 RGBA character picture (vtbridge anime prepare)
+    provider: str = "auto"  # where models run: auto | dml | cuda | coreml | cpu | openvino (f2f engine)
+    precision: str = "auto"  # f2f engine: auto | fp32 | fp16 | bf16 | int8
 
 
 @dataclass(frozen=True)
@@ -234,6 +237,7 @@ RULES: dict[str, Callable[[Any], str | None]] = {
     "outputs.vcam.blur": _between(0, 100), "outputs.vcam.touch_up": _between(0, 100),
     "outputs.vcam.frame": _one_of("off", "auto"), "outputs.vcam.light": _one_of("off", "auto"),
     "outputs.vcam.frame_zoom_max": _between(1, 4, "x"),
+    "outputs.vcam.provider": _one_of(*PROVIDERS), "outputs.vcam.precision": _one_of(*PRECISIONS),
     "outputs.vcam.engine": _one_of("warp", "f2f"), "outputs.vcam.style_region": _one_of("frame", "face", "person"),
 }
 for _group in ("blendshapes", "head_rotation", "head_position", "gaze"):

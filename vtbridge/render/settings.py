@@ -18,6 +18,9 @@ MAX_SIZE = (3840, 2160)
 MAX_FPS = 60
 
 
+PROVIDERS = ("auto", "dml", "cuda", "coreml", "cpu", "openvino")  # openvino: the f2f engine; others use auto there
+PRECISIONS = ("auto", "fp32", "fp16", "bf16", "int8")
+
 @dataclass(frozen=True)
 class RenderSettings:
     """``blur``/``touch_up``: 0 (off) to 100. ``background``: "" (the camera's own), an image path, or a colour
@@ -40,10 +43,17 @@ class RenderSettings:
     style: str = ""  # stylize: a style name, index or blend, cartoon, or a .onnx model ("" = the default style)
     style_region: str = "frame"  # stylize: frame | face | person
     character: str = ""  # anime: a 512x512 RGBA picture in THA3's layout (vtbridge anime prepare)
+    provider: str = "auto"  # model runtime: auto | dml | cuda | coreml | cpu (onnxruntime) | openvino (f2f engine)
+    precision: str = "auto"  # f2f engine: auto | fp32 | fp16 (GPU) | bf16 (openvino) | int8 (CPU, lossy)
 
     @property
     def size(self) -> tuple[int, int]:
         return self.width, self.height
+
+    @property
+    def onnxruntime_provider(self) -> str:
+        """The provider for renderers that run on onnxruntime only (openvino is the f2f engine's; they use auto)."""
+        return "auto" if self.provider == "openvino" else self.provider
 
     @property
     def needs_mask(self) -> bool:
@@ -117,6 +127,10 @@ def validate(settings: RenderSettings) -> RenderSettings:
         raise ConfigError("mode reenact needs a portrait: give --portrait PICTURE (a JPEG or PNG with one face)")
     if settings.engine not in ("warp", "f2f"):
         raise ConfigError(f"engine {settings.engine!r} is not one of warp, f2f")
+    if settings.provider not in PROVIDERS:
+        raise ConfigError(f"provider {settings.provider!r} is not one of {', '.join(PROVIDERS)}")
+    if settings.precision not in PRECISIONS:
+        raise ConfigError(f"precision {settings.precision!r} is not one of {', '.join(PRECISIONS)}")
     if settings.style_region not in ("frame", "face", "person"):
         raise ConfigError(f"style region {settings.style_region!r} is not one of frame, face, person")
     if not 1.0 <= settings.frame_zoom_max <= 4.0:

@@ -23,7 +23,7 @@ from vtbridge.convert.f2f import graphs
 from vtbridge.convert.f2f.checkpoint import load_networks
 from vtbridge.errors import ModelError
 from vtbridge.models import sha256_file
-from vtbridge.render.f2f.model import DRIVE_FILE, MANIFEST, SOURCE_FILE, VARIANT_FILES
+from vtbridge.render.f2f.model import DECODE_FILE, DRIVE_FILE, MANIFEST, MOTION_FILE, SOURCE_FILE, VARIANT_FILES
 
 OPSET = 17
 TOLERANCE = 1e-4
@@ -75,10 +75,30 @@ def _compare(module: torch.nn.Module, path: Path, examples: list[tuple], names_i
     return worst
 
 
+def _compare_parts(reference: torch.nn.Module, folder: Path, examples: list[tuple]) -> float:
+    """The motion and decode graphs chained through their ``field`` against the unrewritten drive step."""
+    import onnxruntime as ort
+
+    so = ort.SessionOptions()
+    so.log_severity_level = 3
+    motion = ort.InferenceSession(str(folder / MOTION_FILE), sess_options=so, providers=["CPUExecutionProvider"])
+    decode = ort.InferenceSession(str(folder / DECODE_FILE), sess_options=so, providers=["CPUExecutionProvider"])
+    worst = 0.0
+    for example in examples:
+        feeds = _feeds(example)
+        (field,) = motion.run(None, {n: feeds[n] for n in graphs.MOTION_INPUTS})
+        image = decode.run(["image"], {"field": field, **{n: feeds[n] for n in graphs.DECODE_INPUTS[1:]}})[0]
+        with torch.no_grad():
+            want = reference(*example)[0].numpy()
+        worst = max(worst, float(np.abs(image - want).max()))
+    return worst
+
+
 def write_manifest(folder: Path, size: int, max_error: float, checkpoints: dict[str, Path],
                    variants: dict[str, dict] | None = None) -> Path:
     variants = variants or {}
-    names = [SOURCE_FILE, DRIVE_FILE] + [VARIANT_FILES[v] for v in variants]
+    names = [SOURCE_FILE, DRIVE_FILE, MOTION_FILE, DECODE_FILE] + [VARIANT_FILES[v] for v in variants
+                                                                   if v in VARIANT_FILES]
     entry = {
         "format": FORMAT,
         "engine": "face2facerho",
@@ -87,7 +107,7 @@ def write_manifest(folder: Path, size: int, max_error: float, checkpoints: dict[
         "verified_max_error": max_error,
         "files": {name: {"sha256": sha256_file(folder / name), "bytes": (folder / name).stat().st_size}
                   for name in names},
-        "variants": {v: VARIANT_FILES[v] for v in variants},
+        "variants": {v: VARIANT_FILES[v] for v in variants if v in VARIANT_FILES},
         "variant_errors": variants,
         "checkpoints": {role: {"file": p.name, "sha256": sha256_file(p)} for role, p in checkpoints.items()},
         "licence": "Face2FaceRHO weights: the terms of their authors (NetEase-GameAI/Face2FaceRHO, BSD-3-Clause code); "
@@ -103,7 +123,7 @@ def _feeds(example: tuple) -> dict:
 
 
 def convert(checkpoints: str | Path, out: str | Path, size: int = 512, seeds: int = 2,
-            variants: tuple[str, ...] = ("fp16", "int8"), log=lambda msg: None) -> ConvertResult:
+            variants: tuple[str, ...] = ("fp16", "bf16", "int8"), log=lambda msg: None) -> ConvertResult:
     """Load, export, verify and record; the folder ``out`` receives the two graphs and ``manifest.json``."""
     started = time.perf_counter()
     size = check_size(size)
@@ -118,14 +138,20 @@ def convert(checkpoints: str | Path, out: str | Path, size: int = 512, seeds: in
         tmp_dir = Path(tmp)
         _export(source, graphs.source_example(size, gen), graphs.SOURCE_INPUTS, graphs.SOURCE_OUTPUTS,
                 tmp_dir / SOURCE_FILE)
-        _export(drive, graphs.drive_example(source, size, gen), graphs.DRIVE_INPUTS, graphs.DRIVE_OUTPUTS,
-                tmp_dir / DRIVE_FILE)
-        log(f"exported {SOURCE_FILE} and {DRIVE_FILE} at {size}x{size} (opset {OPSET}); verifying")
+        example = graphs.drive_example(source, size, gen)
+        _export(drive, example, graphs.DRIVE_INPUTS, graphs.DRIVE_OUTPUTS, tmp_dir / DRIVE_FILE)
+        _export(drive.motion_part, example[:9], graphs.MOTION_INPUTS, graphs.MOTION_OUTPUTS, tmp_dir / MOTION_FILE)
+        with torch.no_grad():
+            field = drive.motion_part(*example[:9])
+        _export(drive.decode_part, (field, *example[9:]), graphs.DECODE_INPUTS, graphs.DECODE_OUTPUTS,
+                tmp_dir / DECODE_FILE)
+        log(f"exported {SOURCE_FILE}, {DRIVE_FILE} and its two parts at {size}x{size} (opset {OPSET}); verifying")
         err_src = _compare(source, tmp_dir / SOURCE_FILE, [graphs.source_example(size, gen) for _ in range(seeds)],
                            graphs.SOURCE_INPUTS)
         err_drv = _compare(reference, tmp_dir / DRIVE_FILE, [graphs.drive_example(source, size, gen) for _ in range(seeds)],
                            graphs.DRIVE_INPUTS)
-        worst = max(err_src, err_drv)
+        err_parts = _compare_parts(reference, tmp_dir, [graphs.drive_example(source, size, gen) for _ in range(seeds)])
+        worst = max(err_src, err_drv, err_parts)
         if worst > TOLERANCE:
             raise ModelError(f"the exported graphs differ from PyTorch by {worst:.2e} (> {TOLERANCE:g}); this "
                              f"torch/onnxruntime pair exports them wrongly - try torch 2.13.0")
@@ -133,7 +159,8 @@ def convert(checkpoints: str | Path, out: str | Path, size: int = 512, seeds: in
         for stale in VARIANT_FILES.values():  # a reduced graph of an earlier conversion must not outlive it
             if (out / stale).exists():
                 (out / stale).unlink()
-        for name in (SOURCE_FILE, DRIVE_FILE) + tuple(VARIANT_FILES[v] for v in kept):
+        for name in (SOURCE_FILE, DRIVE_FILE, MOTION_FILE, DECODE_FILE) + tuple(VARIANT_FILES[v] for v in kept
+                                                                                if v in VARIANT_FILES):
             os.replace(tmp_dir / name, out / name)
     write_manifest(out, size, worst, {"rendering_net": files.rendering, "motion_net": files.motion}, kept)
     return ConvertResult(folder=out, size=size, max_error=worst, seconds=time.perf_counter() - started,
@@ -155,6 +182,16 @@ def _variants(folder: Path, source, size: int, gen, wanted: tuple[str, ...], log
         else:
             log(f"fp16 graph left out: it differs by up to {error['max_error']:.3f}, rms {error['rms_error']:.4f} "
                 f"(limits {v.FP16_MAX_ERROR}, {v.FP16_RMS_ERROR}); GPU providers will run the float graph")
+    if "bf16" in wanted:
+        error = v.measure_bf16(folder / DRIVE_FILE, folder / MOTION_FILE, folder / DECODE_FILE, checks)
+        if error is None:
+            log("bf16 decoder not measured (needs the openvino extra and a CPU with bfloat16); the openvino provider "
+                "will run float32 - convert again on such a machine to measure it")
+        else:
+            kept["bf16"] = error
+            verdict = "visually lossless" if error["visually_lossless"] else "NOT visually lossless, left off"
+            log(f"bf16 decoder on OpenVINO: rms {error['rms_levels']:.2f}, 99.9 % within {error['p999_levels']:.2f} "
+                f"levels of 255 ({verdict})")
     if "int8" in wanted:
         log("quantizing the optional int8 driving graph (CPU)")
         calib = [_feeds(graphs.drive_example(source, size, gen)) for _ in range(4)]

@@ -1,4 +1,4 @@
-"""The two exported computations, as modules whose ``forward`` is exactly what the ONNX graphs compute.
+"""The exported computations, as modules whose ``forward`` is exactly what the ONNX graphs compute.
 
 ``SourceGraph`` runs once per portrait: the four encoder features and the nearest-resized source image at the
 three motion-net sizes. ``DriveGraph`` runs per frame with everything the source step produced as explicit inputs
@@ -7,6 +7,10 @@ official order (source landmarks, driving landmarks, source image), runs the mot
 returns the picture as 8-bit BGR, HxWx3 (clamped, ``(x+1)/2*255``, truncated like the official ``tensor2im``), so the
 runtime's post-processing is part of the graph. With ``size`` given, the decoder is the exactly rewritten
 ``fused.FusedDecoder`` (what is exported); without, the network's own ``decode`` (the reference it is checked against).
+
+``MotionGraph`` and ``DecodeGraph`` are the driving step's two parts, also exported on their own so that a runtime
+can run them at different precisions (the OpenVINO backend keeps the motion net in float32 and can run the decoder
+in bfloat16).
 """
 
 from __future__ import annotations
@@ -23,6 +27,8 @@ SOURCE_OUTPUTS = ("feat1", "feat2", "feat3", "feat4", "src_small0", "src_small1"
 DRIVE_INPUTS = ("src_lmk0", "src_lmk1", "src_lmk2", "drv_lmk0", "drv_lmk1", "drv_lmk2",
                 "src_small0", "src_small1", "src_small2", "feat1", "feat2", "feat3", "feat4", "drv_headpose")
 DRIVE_OUTPUTS = ("image", "bgr")
+MOTION_INPUTS, MOTION_OUTPUTS = DRIVE_INPUTS[:9], ("field",)
+DECODE_INPUTS, DECODE_OUTPUTS = ("field",) + DRIVE_INPUTS[9:], DRIVE_OUTPUTS
 SCALES = (16, 8, 4)  # landmark-image / motion-net sizes as fractions of the output size
 
 
@@ -37,21 +43,48 @@ class SourceGraph(nn.Module):
         return (*self.rendering.encode(src_image, src_headpose), *smalls)
 
 
-class DriveGraph(nn.Module):
-    def __init__(self, rendering: RenderingNet, motion: MotionNet, size: int | None = None) -> None:
+class MotionGraph(nn.Module):
+    """The driving step's first part: the three 9-channel motion inputs in the official order (source landmarks,
+    driving landmarks, source image) -> the finest sampling grid, ``field`` (1, S/4, S/4, 2)."""
+
+    def __init__(self, motion: MotionNet) -> None:
         super().__init__()
-        self.decode = FusedDecoder(rendering, size) if size else rendering.decode
         self.motion = motion
 
-    def forward(self, src_lmk0, src_lmk1, src_lmk2, drv_lmk0, drv_lmk1, drv_lmk2, src_small0, src_small1, src_small2,
-                feat1, feat2, feat3, feat4, drv_headpose):
+    def forward(self, src_lmk0, src_lmk1, src_lmk2, drv_lmk0, drv_lmk1, drv_lmk2, src_small0, src_small1, src_small2):
         inputs = [torch.cat([s, d, i], dim=1) for s, d, i in
                   ((src_lmk0, drv_lmk0, src_small0), (src_lmk1, drv_lmk1, src_small1),
                    (src_lmk2, drv_lmk2, src_small2))]
-        grid = self.motion(*inputs)[2]
-        image = self.decode((feat1, feat2, feat3, feat4), grid, drv_headpose)
+        return self.motion(*inputs)[2]
+
+
+class DecodeGraph(nn.Module):
+    """The driving step's second part: the cached features warped by ``field`` and decoded under the driving pose
+    -> the float picture and its 8-bit BGR form."""
+
+    def __init__(self, rendering: RenderingNet, size: int | None = None) -> None:
+        super().__init__()
+        self.decode = FusedDecoder(rendering, size) if size else rendering.decode
+
+    def forward(self, field, feat1, feat2, feat3, feat4, drv_headpose):
+        image = self.decode((feat1, feat2, feat3, feat4), field, drv_headpose)
         bgr = ((image[0].clamp(-1.0, 1.0) + 1.0) * 127.5).flip(0).permute(1, 2, 0).to(torch.uint8)
         return image, bgr
+
+
+class DriveGraph(nn.Module):
+    """Both parts in one graph (what onnxruntime runs)."""
+
+    def __init__(self, rendering: RenderingNet, motion: MotionNet, size: int | None = None) -> None:
+        super().__init__()
+        self.motion_part = MotionGraph(motion)
+        self.decode_part = DecodeGraph(rendering, size)
+
+    def forward(self, src_lmk0, src_lmk1, src_lmk2, drv_lmk0, drv_lmk1, drv_lmk2, src_small0, src_small1, src_small2,
+                feat1, feat2, feat3, feat4, drv_headpose):
+        field = self.motion_part(src_lmk0, src_lmk1, src_lmk2, drv_lmk0, drv_lmk1, drv_lmk2,
+                                 src_small0, src_small1, src_small2)
+        return self.decode_part(field, feat1, feat2, feat3, feat4, drv_headpose)
 
 
 def source_example(size: int, gen: torch.Generator) -> tuple[torch.Tensor, ...]:

@@ -4,6 +4,9 @@
   outputs (onnxruntime's own float16 converter). Its error is measured here on the CPU; it is kept only when no
   pixel moves more than ``FP16_MAX_ERROR`` (2.5 levels of 255) and the rms error stays under ``FP16_RMS_ERROR``
   (a quarter level), i.e. without visible loss.
+- ``bf16`` (OpenVINO on CPUs with bfloat16): not a file but a way to run the two-part graphs, the motion net in
+  float32 and the decoder in bfloat16; measured here with the user's weights, used by default only when visually
+  lossless (``openvino_backend.picture_error``).
 - ``int8`` (for CPUs with VNNI): onnxruntime static QDQ quantization, per-channel int8 weights, uint8 activations
   calibrated on the converter's own driving inputs; the motion-field heads and the final RGB convolution stay float
   (a quantized sampling grid shifts the picture, the last layer sets every pixel). Faster on the CPU but not
@@ -38,6 +41,24 @@ def measure(float_graph: Path, other: Path, checks: list[dict]) -> dict:
     e, s = np.concatenate(errs), np.concatenate(sig)
     return {"max_error": float(np.abs(e).max()), "rms_error": float(np.sqrt(np.mean(e ** 2))),
             "signal_rms": float(np.sqrt(np.mean(s ** 2)))}
+
+
+def measure_bf16(float_graph: Path, motion: Path, decode: Path, checks: list[dict]) -> dict | None:
+    """The OpenVINO split precision (motion float32, decoder bfloat16) against the float graph, in levels of 255
+    (``openvino_backend.picture_error``); None when OpenVINO is missing or this CPU has no bfloat16."""
+    import onnxruntime as ort
+
+    from vtbridge.render.f2f import openvino_backend as ovb
+
+    if not ovb.available() or not ovb.cpu_has_bf16():
+        return None
+    so = ort.SessionOptions()
+    so.log_severity_level = 3
+    ref = ort.InferenceSession(str(float_graph), so, providers=["CPUExecutionProvider"])
+    split = ovb.OvDrive(motion, decode, "bf16")
+    want = np.concatenate([ref.run(["image"], feeds)[0].ravel() for feeds in checks])
+    got = np.concatenate([split.run(["image"], feeds)[0].ravel() for feeds in checks])
+    return ovb.picture_error(want, got)
 
 
 def make_fp16(float_graph: Path, out: Path) -> None:

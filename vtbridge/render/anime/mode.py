@@ -37,7 +37,8 @@ class AnimeMode:
                               "`vtbridge anime prepare PICTURE --out CHAR.png`)")
         self.settings = settings
         self.renderer = make_anime_renderer(AnimeOptions(Path(settings.character), size=settings.size,
-                                                         background=_background_rgb(settings.background)),
+                                                         background=_background_rgb(settings.background),
+                                                         provider=settings.onnxruntime_provider),
                                             clock=clock, live=live)
 
     def render(self, frame: Frame, face: FaceFrame | None) -> np.ndarray:

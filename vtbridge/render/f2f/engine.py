@@ -1,10 +1,11 @@
-"""onnxruntime sessions over a converted model: ``prepare`` once per portrait, ``drive`` once per frame.
+"""The runtime of a converted model: ``prepare`` once per portrait, ``drive`` once per frame.
 
 The source step's outputs (four encoder features, the nearest-resized source image at three sizes) and the
 source landmark images stay cached in a ``PreparedSource``; each frame only the driving landmark images and pose
-change. Provider choice goes through the shared ``onnx_session`` helper (DirectML, CUDA, CoreML, CPU); the one
-actually used is ``Engine.provider``. On the CPU the int8 driving graph is used when the conversion produced and
-verified one and ``precision`` allows it.
+change. The graphs run on onnxruntime through the shared ``onnx_session`` helper (DirectML, CUDA, CoreML, CPU), or
+on OpenVINO (``provider: openvino``; ``auto`` picks it instead of onnxruntime's CPU provider when it is installed),
+whose CPU backend can run the decoder in bfloat16 (``openvino_backend``). ``Engine.provider`` and
+``Engine.precision`` say what actually runs.
 """
 
 from __future__ import annotations
@@ -24,13 +25,34 @@ from vtbridge.render.onnx_session import SessionOptions, choose_provider, open_s
 SOURCE_OUTPUTS = ("feat1", "feat2", "feat3", "feat4", "src_small0", "src_small1", "src_small2")
 
 
+PRECISIONS = ("auto", "fp32", "fp16", "bf16", "int8")
+
+
 @dataclass(frozen=True)
 class EngineOptions:
     model: Path | None = None  # None: the user data folder (where convert-f2f writes)
-    provider: str = "auto"  # auto | dml | cuda | coreml | cpu
-    threads: int = 0  # intra-op threads per run; 0: the cores shared out between the workers
-    precision: str = "auto"  # auto (fp16 on GPU providers, fp32 on the CPU) | fp32 | fp16 | int8 (CPU, lossy)
-    workers: int = 0  # frames in flight: 0 = auto (2 on a CPU with 2+ cores, else 1); more adds latency
+    provider: str = "auto"  # auto | dml | cuda | coreml | openvino | cpu
+    threads: int = 0  # threads per frame; 0: the cores shared out between the workers
+    precision: str = "auto"  # auto | fp32 | fp16 (GPU providers) | bf16 (openvino decoder) | int8 (CPU, lossy)
+    workers: int = 0  # frames in flight: 0 = auto (2 on onnxruntime's CPU provider with 2+ cores, else 1)
+
+
+def choose_engine_provider(wanted: str, model: F2FModel, openvino_installed: bool | None = None) -> str:
+    """``openvino`` when asked for, or for ``auto`` when onnxruntime would use its CPU provider, OpenVINO is
+    installed and the model has the two-part graphs; otherwise onnxruntime's choice."""
+    from vtbridge.render.f2f import openvino_backend
+
+    installed = openvino_backend.available() if openvino_installed is None else openvino_installed
+    if wanted == "openvino":
+        if not installed:
+            raise ModelError(f"provider openvino needs the OpenVINO runtime: {openvino_backend.INSTALL}")
+        if model.motion is None:
+            raise ModelError(f"{str(model.folder)!r} was converted before OpenVINO support; run convert-f2f again")
+        return "openvino"
+    provider = choose_provider(wanted)
+    if wanted == "auto" and provider == "cpu" and installed and model.motion is not None:
+        return "openvino"
+    return provider
 
 
 @dataclass(frozen=True, eq=False)
@@ -51,31 +73,65 @@ class Engine:
         self.model: F2FModel = open_model(options.model)
         if options.workers < 0:
             raise ModelError(f"workers must be 0 (auto) or more, got {options.workers}")
-        provider = choose_provider(options.provider)
+        self.provider = choose_engine_provider(options.provider, self.model)
         cores = os.cpu_count() or 1
-        self.workers = options.workers or (2 if provider == "cpu" and cores >= 2 else 1)
+        self.workers = options.workers or (2 if self.provider == "cpu" and cores >= 2 else 1)
         threads = options.threads or max(1, cores // self.workers)
-        so = SessionOptions(provider=provider, threads=threads)
-        self._source, self.provider = open_session(self.model.source, so)
-        self._pool = ThreadPoolExecutor(self.workers, thread_name_prefix="f2f") if self.workers > 1 else None
         self.precision = self._pick_precision(options.precision)
+        self._pool = ThreadPoolExecutor(self.workers, thread_name_prefix="f2f") if self.workers > 1 else None
+        if self.provider == "openvino":
+            self._open_openvino()
+        else:
+            self._open_onnxruntime(threads)
+
+    def _open_onnxruntime(self, threads: int) -> None:
+        so = SessionOptions(provider=self.provider, threads=threads)
+        self._source, self.provider = open_session(self.model.source, so)
         drive = self.model.variants.get(self.precision, self.model.drive)
         try:
             self._drive, _ = open_session(drive, so)
         except ModelError:
-            if self.precision != "fp16" or options.precision == "fp16":
+            if self.precision != "fp16" or self.options.precision == "fp16":
                 raise
             self.precision = "fp32"  # a GPU provider without some float16 kernel: the float graph still runs
             self._drive, _ = open_session(self.model.drive, so)
 
+    def _open_openvino(self) -> None:
+        from vtbridge.render.f2f.openvino_backend import OvDrive, OvGraph
+
+        threads = self.options.threads  # 0: OpenVINO's own choice (every core for one frame)
+        self._source = OvGraph(self.model.source, "fp32", threads)
+        if self.precision == "int8":
+            self._drive = OvGraph(self.model.variants["int8"], "fp32", threads, self.workers)
+        else:
+            self._drive = OvDrive(self.model.motion, self.model.decode, self.precision, threads, self.workers)
+
     def _pick_precision(self, wanted: str) -> str:
-        """auto: fp16 on a GPU provider when the conversion kept it (visually lossless), else fp32. int8 and fp16
-        only when asked for (int8 is lossy; fp16 on a CPU is slower than fp32)."""
-        if wanted not in ("auto", "fp32", "fp16", "int8"):
-            raise ModelError(f"unknown precision {wanted!r}; use auto, fp32, fp16 or int8")
+        """auto: fp16 on a GPU provider when the conversion kept it, bf16 (decoder) on OpenVINO when this CPU has
+        bfloat16 and the conversion measured it visually lossless, else fp32. int8, bf16 and fp16 otherwise only
+        when asked for (int8 is lossy; fp16 on a CPU is slower than fp32)."""
+        from vtbridge.render.f2f import openvino_backend
+
+        if wanted not in PRECISIONS:
+            raise ModelError(f"unknown precision {wanted!r}; use {', '.join(PRECISIONS)}")
+        openvino = self.provider == "openvino"
         if wanted == "auto":
+            if openvino:
+                measured = (self.model.errors or {}).get("bf16") or {}
+                ok = measured.get("visually_lossless") is True and openvino_backend.cpu_has_bf16()
+                return "bf16" if ok else "fp32"
             return "fp16" if self.provider != "cpu" and "fp16" in self.model.variants else "fp32"
-        if wanted != "fp32" and wanted not in self.model.variants:
+        if wanted == "bf16":
+            if not openvino:
+                raise ModelError("precision bf16 runs on the openvino provider only (onnxruntime has no bfloat16 "
+                                 f"CPU kernels): {openvino_backend.INSTALL} and use provider openvino")
+            if not openvino_backend.cpu_has_bf16():
+                raise ModelError("precision bf16: this CPU has no bfloat16 instructions (AVX512-BF16 or AMX); "
+                                 "use precision fp32")
+            return "bf16"
+        if wanted == "fp16" and openvino:
+            raise ModelError("precision fp16 is for GPU providers (dml, cuda, coreml); on openvino use fp32 or bf16")
+        if wanted in ("fp16", "int8") and wanted not in self.model.variants:
             raise ModelError(f"{str(self.model.folder)!r} has no {wanted} graph; run convert-f2f again with this "
                              f"vtbridge")
         return wanted

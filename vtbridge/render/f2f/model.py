@@ -15,6 +15,8 @@ from vtbridge.models import sha256_file
 
 SOURCE_FILE = "f2f_source.onnx"
 DRIVE_FILE = "f2f_drive.onnx"
+MOTION_FILE = "f2f_motion.onnx"  # the driving step in two parts, for runtimes that run them at different precisions
+DECODE_FILE = "f2f_decode.onnx"
 VARIANT_FILES = {"fp16": "f2f_drive_fp16.onnx", "int8": "f2f_drive_int8.onnx"}
 MANIFEST = "manifest.json"
 _CONVERT = "run `vtbridge models convert-f2f --checkpoints DIR` with the official Face2FaceRHO checkpoints"
@@ -32,6 +34,9 @@ class F2FModel:
     source: Path
     drive: Path
     variants: dict  # reduced-precision driving graphs by name ("fp16", "int8"), hashed like the others
+    motion: Path | None = None  # the driving step's two parts (None in a conversion made before they existed)
+    decode: Path | None = None
+    errors: dict | None = None  # measured error of each reduced-precision way to run it ("fp16", "int8", "bf16")
 
 
 def _read_manifest(folder: Path) -> dict:
@@ -67,5 +72,7 @@ def open_model(folder: str | Path | None = None, verify: bool = True) -> F2FMode
     if SOURCE_FILE not in data["files"] or DRIVE_FILE not in data["files"]:
         raise ModelError(f"{str(folder / MANIFEST)!r} lists no {SOURCE_FILE}/{DRIVE_FILE}; {_CONVERT} again")
     variants = {k: folder / v for k, v in data.get("variants", {}).items() if v in data["files"]}
+    parts = MOTION_FILE in data["files"] and DECODE_FILE in data["files"]
     return F2FModel(folder=folder, size=int(data["size"]), source=folder / SOURCE_FILE, drive=folder / DRIVE_FILE,
-                    variants=variants)
+                    variants=variants, motion=folder / MOTION_FILE if parts else None,
+                    decode=folder / DECODE_FILE if parts else None, errors=dict(data.get("variant_errors") or {}))

@@ -33,11 +33,12 @@ class F2FOptions:
     portrait: Path
     size: tuple[int, int] = (1280, 720)  # output (width, height)
     model: Path | None = None  # converted model folder; None: the user data folder
-    provider: str = "auto"  # auto | dml | cuda | coreml | cpu
-    threads: int = 0  # intra-op threads per frame; 0: the cores shared out between the workers
-    precision: str = "auto"  # auto (fp16 on GPU providers, fp32 on the CPU) | fp32 | fp16 | int8 (CPU, lossy)
-    workers: int = 0  # frames in flight: 0 = auto (2 on a multi-core CPU: about twice the throughput, each
-    # picture shown one frame later; 1 on a GPU)
+    provider: str = "auto"  # auto | dml | cuda | coreml | openvino | cpu
+    threads: int = 0  # threads per frame; 0: the cores shared out between the workers (OpenVINO: its own choice)
+    precision: str = "auto"  # auto (fp16 on GPU providers, bf16 decoder on OpenVINO when measured visually
+    # lossless, else fp32) | fp32 | fp16 | bf16 | int8 (CPU, lossy)
+    workers: int = 0  # frames in flight: 0 = auto (2 on onnxruntime's CPU provider with 2+ cores: more throughput,
+    # each picture shown one frame later; 1 on a GPU and on OpenVINO, which uses every core for one frame)
     feather: float = 0.08  # soft-mask ramp, share of the crop side
     limits: MotionLimits = field(default_factory=lambda: MotionLimits(yaw=30.0, pitch=22.0, roll=35.0))
 
@@ -86,6 +87,7 @@ class F2FRenderer:
         image = cv2.cvtColor(self.crop.cut(self.canvas), cv2.COLOR_BGR2RGB).astype(np.float32)
         image = (image.transpose(2, 0, 1)[None] / np.float32(127.5) - np.float32(1.0)).astype(np.float32)
         src = self.portrait.source
+        self.source_image = image  # the network's source input (1, 3, S, S) RGB in [-1, 1]
         self.prepared = self._engine.prepare(image, src.points72, src.pose)
         self._neutral: FacePose | None = None
         self._last = self.canvas
@@ -105,7 +107,8 @@ class F2FRenderer:
 
     def status(self) -> str:
         e = self._engine
-        return f"reenact f2f {e.size}px on {self.provider} ({self.precision}, {e.workers} in flight)"
+        precision = "fp32 motion, bf16 decoder" if self.precision == "bf16" else self.precision
+        return f"reenact f2f {e.size}px on {self.provider} ({precision}, {e.workers} in flight)"
 
     def calibrate(self, face: FaceFrame | None = None) -> None:
         """Take ``face`` as the driver's neutral, or the next face seen."""

@@ -21,7 +21,8 @@ class StylizeMode:
     def __init__(self, settings: RenderSettings, clock=None) -> None:
         self.clock = clock
         self.styler = StyleRenderer(StylizeOptions(style=settings.style or DEFAULT_STYLE,
-                                                   region=settings.style_region))
+                                                   region=settings.style_region,
+                                                   provider=settings.onnxruntime_provider))
         self.provider = self.styler.provider
         self.meeting = MeetingRenderer(settings, clock, paint=self._paint,
                                        paint_needs_mask=settings.style_region == "person")
