@@ -43,6 +43,7 @@ def _plain_export(checkpoints: Path, size: int, path: Path) -> None:
     from vtbridge.convert.f2f.checkpoint import load_networks
 
     rendering, motion, _ = load_networks(checkpoints)
+    rendering.requires_grad_(False)  # the decode method's module is not registered below: its weights are constants
 
     class Plain(torch.nn.Module):
         def __init__(self) -> None:
@@ -74,10 +75,10 @@ def _onnxruntime(path: Path, in_flight: int):
     return lambda n: list(pool.map(lambda _: session.run(None, feeds), range(n)))
 
 
-def _openvino(folder: Path, precision: str):
+def _openvino(folder: Path, precision: str, in_flight: int = 1):
     from vtbridge.render.f2f.openvino_backend import OvDrive
 
-    drive = OvDrive(folder / "f2f_motion.onnx", folder / "f2f_decode.onnx", precision)
+    drive = OvDrive(folder / "f2f_motion.onnx", folder / "f2f_decode.onnx", precision, streams=in_flight)
     names = drive.motion.inputs + drive.decode.inputs[1:]
     import onnx
 
@@ -86,7 +87,10 @@ def _openvino(folder: Path, precision: str):
         for i in onnx.load(str(folder / part), load_external_data=False).graph.input:
             shapes[i.name] = [d.dim_value for d in i.type.tensor_type.shape.dim]
     feeds = _feeds([(n, shapes[n]) for n in names])
-    return lambda n: [drive.run(None, feeds) for _ in range(n)]
+    if in_flight == 1:
+        return lambda n: [drive.run(None, feeds) for _ in range(n)]
+    pool = ThreadPoolExecutor(in_flight)
+    return lambda n: list(pool.map(lambda _: drive.run(None, feeds), range(n)))
 
 
 def measure(size: int, rounds: int, frames: int, work: Path) -> list[dict]:
@@ -103,8 +107,10 @@ def measure(size: int, rounds: int, frames: int, work: Path) -> list[dict]:
             "ours, onnxruntime CPU, 2 frames in flight": _onnxruntime(ours / "f2f_drive.onnx", 2)}
     if openvino_backend.available():
         runs["ours, OpenVINO float32"] = _openvino(ours, "fp32")
+        runs["ours, OpenVINO float32, 2 frames in flight"] = _openvino(ours, "fp32", 2)
         if openvino_backend.cpu_has_bf16():
             runs["ours, OpenVINO motion fp32 + decoder bf16"] = _openvino(ours, "bf16")
+            runs["ours, OpenVINO fp32 + bf16, 2 frames in flight"] = _openvino(ours, "bf16", 2)
     for run in runs.values():
         run(2)
     times: dict[str, list[float]] = {k: [] for k in runs}

@@ -74,3 +74,25 @@ def test_fused_decoder_equals_decode():
         want, got = net.decode(feats, grid, pose), FusedDecoder(net, size)(feats, grid, pose)
     assert float(want.std()) > 0.02
     assert float((want - got).abs().max()) < 1e-5
+
+
+def test_fused_motion_equals_motion_net():
+    """Up blocks as stride-2 transposed convs: the same sampling grids, borders included."""
+    from vtbridge.convert.f2f.fused import fused_motion
+    from vtbridge.convert.f2f.synthetic import random_state_dict
+
+    net = MotionNet()
+    net.load_state_dict(random_state_dict("motion_net", seed=4))
+    net.eval()
+    gen = torch.Generator().manual_seed(1)
+    ins = [torch.randn(1, 9, s, s, generator=gen) for s in (16, 32, 64)]
+    with torch.no_grad():
+        want, got = net(*ins), fused_motion(net)(*ins)
+    fused = fused_motion(net)
+    from vtbridge.convert.f2f.blocks import UpBlock
+
+    assert not any(isinstance(m, UpBlock) for m in fused.modules())
+    assert sum(isinstance(m, torch.nn.ConvTranspose2d) for m in fused.modules()) == 8
+    for w, g in zip(want, got):
+        assert float(w.std()) > 0.05
+        assert float((w - g).abs().max()) < 1e-4 * max(1.0, float(w.abs().max()))

@@ -5,8 +5,8 @@ three motion-net sizes. ``DriveGraph`` runs per frame with everything the source
 (tracing the official caching methods gives a wrong graph): it builds the three 9-channel motion inputs in the
 official order (source landmarks, driving landmarks, source image), runs the motion net, warps and decodes. It also
 returns the picture as 8-bit BGR, HxWx3 (clamped, ``(x+1)/2*255``, truncated like the official ``tensor2im``), so the
-runtime's post-processing is part of the graph. With ``size`` given, the decoder is the exactly rewritten
-``fused.FusedDecoder`` (what is exported); without, the network's own ``decode`` (the reference it is checked against).
+runtime's post-processing is part of the graph. With ``size`` given, the decoder and the motion net are the exactly
+rewritten ``fused`` forms (what is exported); without, the networks' own (the reference they are checked against).
 
 ``MotionGraph`` and ``DecodeGraph`` are the driving step's two parts, also exported on their own so that a runtime
 can run them at different precisions (the OpenVINO backend keeps the motion net in float32 and can run the decoder
@@ -19,7 +19,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from vtbridge.convert.f2f.fused import FusedDecoder
+from vtbridge.convert.f2f.fused import FusedDecoder, fused_motion
 from vtbridge.convert.f2f.networks import MotionNet, RenderingNet
 
 SOURCE_INPUTS = ("src_image", "src_headpose")
@@ -77,7 +77,7 @@ class DriveGraph(nn.Module):
 
     def __init__(self, rendering: RenderingNet, motion: MotionNet, size: int | None = None) -> None:
         super().__init__()
-        self.motion_part = MotionGraph(motion)
+        self.motion_part = MotionGraph(fused_motion(motion) if size else motion)
         self.decode_part = DecodeGraph(rendering, size)
 
     def forward(self, src_lmk0, src_lmk1, src_lmk2, drv_lmk0, drv_lmk1, drv_lmk2, src_small0, src_small1, src_small2,

@@ -34,7 +34,7 @@ class EngineOptions:
     provider: str = "auto"  # auto | dml | cuda | coreml | openvino | cpu
     threads: int = 0  # threads per frame; 0: the cores shared out between the workers
     precision: str = "auto"  # auto | fp32 | fp16 (GPU providers) | bf16 (openvino decoder) | int8 (CPU, lossy)
-    workers: int = 0  # frames in flight: 0 = auto (2 on onnxruntime's CPU provider with 2+ cores, else 1)
+    workers: int = 0  # frames in flight: 0 = auto (2 on a CPU with 2+ cores, onnxruntime's or OpenVINO's; else 1)
 
 
 def choose_engine_provider(wanted: str, model: F2FModel, openvino_installed: bool | None = None) -> str:
@@ -75,7 +75,7 @@ class Engine:
             raise ModelError(f"workers must be 0 (auto) or more, got {options.workers}")
         self.provider = choose_engine_provider(options.provider, self.model)
         cores = os.cpu_count() or 1
-        self.workers = options.workers or (2 if self.provider == "cpu" and cores >= 2 else 1)
+        self.workers = options.workers or (2 if self.provider in ("cpu", "openvino") and cores >= 2 else 1)
         threads = options.threads or max(1, cores // self.workers)
         self.precision = self._pick_precision(options.precision)
         self._pool = ThreadPoolExecutor(self.workers, thread_name_prefix="f2f") if self.workers > 1 else None
