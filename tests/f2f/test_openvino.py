@@ -137,3 +137,23 @@ def test_renderer_on_openvino_shows_it_in_status(converted):
         assert np.abs(outs[-1].astype(int) - renderer.canvas.astype(int)).mean() > 0.5
     finally:
         renderer.close()
+
+
+@needs_openvino
+def test_auto_falls_back_to_onnxruntime_when_openvino_fails(converted, monkeypatch, caplog):
+    """A model OpenVINO cannot compile: auto says so in the log and runs on onnxruntime; asked by name, one clear
+    error."""
+    from vtbridge.render.f2f import engine as engine_module
+
+    def broken(*args, **kwargs):
+        raise ModelError("OpenVINO could not compile 'f2f_decode.onnx' (unsupported op); convert the model again")
+
+    monkeypatch.setattr(openvino_backend, "OvGraph", broken)
+    e = engine_module.Engine(EngineOptions(model=converted[0]))
+    try:
+        assert e.provider == "cpu" and e.precision == "fp32"
+        assert "using onnxruntime" in caplog.text
+    finally:
+        e.close()
+    with pytest.raises(ModelError, match="could not compile"):
+        engine_module.Engine(EngineOptions(model=converted[0], provider="openvino"))

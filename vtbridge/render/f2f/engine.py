@@ -10,6 +10,7 @@ whose CPU backend can run the decoder in bfloat16 (``openvino_backend``). ``Engi
 
 from __future__ import annotations
 
+import logging
 import os
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
@@ -22,6 +23,7 @@ from vtbridge.render.f2f.landmark_image import landmark_images
 from vtbridge.render.f2f.model import F2FModel, open_model
 from vtbridge.render.onnx_session import SessionOptions, choose_provider, open_session
 
+log = logging.getLogger(__name__)
 SOURCE_OUTPUTS = ("feat1", "feat2", "feat3", "feat4", "src_small0", "src_small1", "src_small2")
 
 
@@ -80,9 +82,16 @@ class Engine:
         self.precision = self._pick_precision(options.precision)
         self._pool = ThreadPoolExecutor(self.workers, thread_name_prefix="f2f") if self.workers > 1 else None
         if self.provider == "openvino":
-            self._open_openvino()
-        else:
-            self._open_onnxruntime(threads)
+            try:
+                self._open_openvino()
+                return
+            except ModelError as exc:
+                if options.provider != "auto":
+                    raise
+                log.warning("OpenVINO could not run this model (%s); using onnxruntime's CPU provider", exc)
+                self.provider = "cpu"
+                self.precision = self._pick_precision(options.precision)
+        self._open_onnxruntime(threads)
 
     def _open_onnxruntime(self, threads: int) -> None:
         so = SessionOptions(provider=self.provider, threads=threads)
