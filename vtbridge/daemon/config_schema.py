@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from typing import Any, Callable
 
 from vtbridge.errors import ConfigError, VtbridgeError
-from vtbridge.render.settings import PRECISIONS, PROVIDERS
+from vtbridge.render.settings import PRECISIONS, PROVIDERS, RenderChoices
 
 
 @dataclass(frozen=True)
@@ -49,30 +49,15 @@ class VtsConfig:
 
 
 @dataclass(frozen=True)
-class VcamConfig:
-    """The virtual camera (``vtbridge.render.settings.RenderSettings`` holds the same values; see docs/vcam.md)."""
+class VcamConfig(RenderChoices):
+    """The virtual camera: the picture choices of ``RenderSettings`` (mode, effects, portrait, style, character,
+    provider, ...; see docs/vcam.md) plus whether it runs, its size and rate, and the virtual-camera backend."""
 
     enabled: bool = False
-    mode: str = "passthrough"
     size: str = "1280x720"
     fps: float = 30.0
     backend: str = "auto"
     device: str = ""
-    blur: int = 0
-    background: str = ""
-    frame: str = "off"
-    frame_zoom_max: float = 2.0
-    light: str = "off"
-    touch_up: int = 0
-    mirror: bool = False
-    flip: bool = False
-    portrait: str = ""  # mode reenact: the picture that moves with your face
-    engine: str = "warp"  # mode reenact: warp (built in) | f2f (Face2FaceRHO, converted by the user)
-    style: str = ""  # mode stylize: style name/index/blend, cartoon, or a .onnx model ("": the default style)
-    style_region: str = "frame"  # mode stylize: frame | face | person
-    character: str = ""  # mode anime: a 512x512 RGBA character picture (vtbridge anime prepare)
-    provider: str = "auto"  # where models run: auto | dml | cuda | coreml | cpu | openvino (f2f engine)
-    precision: str = "auto"  # f2f engine: auto | fp32 | fp16 | bf16 | int8
 
 
 @dataclass(frozen=True)

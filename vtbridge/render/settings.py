@@ -21,15 +21,15 @@ MAX_FPS = 60
 PROVIDERS = ("auto", "dml", "cuda", "coreml", "cpu", "openvino")  # openvino: the f2f engine; others use auto there
 PRECISIONS = ("auto", "fp32", "fp16", "bf16", "int8")
 
+
 @dataclass(frozen=True)
-class RenderSettings:
-    """``blur``/``touch_up``: 0 (off) to 100. ``background``: "" (the camera's own), an image path, or a colour
-    (``#RRGGBB``, ``R,G,B`` or a name such as ``green``). ``frame``/``light``: "off" or "auto"."""
+class RenderChoices:
+    """What the user picks for the picture: shared by ``RenderSettings`` and the daemon's ``VcamConfig``, which add
+    its size and rate (and, for the config, where it goes). ``blur``/``touch_up``: 0 (off) to 100. ``background``:
+    "" (the camera's own), an image path, or a colour (``#RRGGBB``, ``R,G,B`` or a name such as ``green``).
+    ``frame``/``light``: "off" or "auto"."""
 
     mode: str = "passthrough"
-    width: int = 1280
-    height: int = 720
-    fps: float = 30.0
     blur: int = 0
     background: str = ""
     frame: str = "off"
@@ -45,6 +45,13 @@ class RenderSettings:
     character: str = ""  # anime: a 512x512 RGBA picture in THA3's layout (vtbridge anime prepare)
     provider: str = "auto"  # model runtime: auto | dml | cuda | coreml | cpu (onnxruntime) | openvino (f2f engine)
     precision: str = "auto"  # f2f engine: auto | fp32 | fp16 (GPU) | bf16 (openvino) | int8 (CPU, lossy)
+
+
+@dataclass(frozen=True)
+class RenderSettings(RenderChoices):
+    width: int = 1280
+    height: int = 720
+    fps: float = 30.0
 
     @property
     def size(self) -> tuple[int, int]:
