@@ -148,9 +148,9 @@ def convert(checkpoints: str | Path, out: str | Path, size: int = 512, seeds: in
         log(f"exported {SOURCE_FILE}, {DRIVE_FILE} and its two parts at {size}x{size} (opset {OPSET}); verifying")
         err_src = _compare(source, tmp_dir / SOURCE_FILE, [graphs.source_example(size, gen) for _ in range(seeds)],
                            graphs.SOURCE_INPUTS)
-        err_drv = _compare(reference, tmp_dir / DRIVE_FILE, [graphs.drive_example(source, size, gen) for _ in range(seeds)],
-                           graphs.DRIVE_INPUTS)
-        err_parts = _compare_parts(reference, tmp_dir, [graphs.drive_example(source, size, gen) for _ in range(seeds)])
+        drive_checks = [graphs.drive_example(source, size, gen) for _ in range(seeds)]
+        err_drv = _compare(reference, tmp_dir / DRIVE_FILE, drive_checks, graphs.DRIVE_INPUTS)
+        err_parts = _compare_parts(reference, tmp_dir, drive_checks)
         worst = max(err_src, err_drv, err_parts)
         if worst > TOLERANCE:
             raise ModelError(f"the exported graphs differ from PyTorch by {worst:.2e} (> {TOLERANCE:g}); this "

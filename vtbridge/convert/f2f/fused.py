@@ -17,16 +17,16 @@
   3x3 conv, so they are one 3x3 conv on the 8-channel map; the projection's constant term, which the final conv's
   zero padding cuts at the borders, becomes a precomputed constant map (exact at the borders too).
 
-Every conversion checks the exported graph against the unrewritten decoder (``graphs.DriveGraph`` without a size).
+Every conversion checks the exported graphs against the unrewritten networks (``graphs.DriveGraph`` without a size).
 """
 
 from __future__ import annotations
 
+import copy
+
 import torch
 import torch.nn.functional as F
 from torch import nn
-
-import copy
 
 from vtbridge.convert.f2f.blocks import MobileBlock, PoseSpade, UpBlock
 from vtbridge.convert.f2f.networks import MotionNet, RenderingNet, warp
