@@ -65,7 +65,7 @@ def test_float32_on_openvino_matches_onnxruntime(converted):
     ov_engine = Engine(EngineOptions(model=folder, provider="openvino", precision="fp32"))
     try:
         assert ov_engine.provider == "openvino" and ov_engine.precision == "fp32"
-        assert ov_engine.workers == (2 if (os.cpu_count() or 1) >= 2 else 1)
+        assert ov_engine.workers == (2 if (os.cpu_count() or 1) >= 2 else 1)  # a 256² model: two in flight
         ov_prepared = ov_engine.prepare(renderer.source_image, renderer.portrait.source.points72,
                                          renderer.portrait.source.pose)
         for name, value in renderer.prepared.feeds.items():
@@ -157,3 +157,19 @@ def test_auto_falls_back_to_onnxruntime_when_openvino_fails(converted, monkeypat
         e.close()
     with pytest.raises(ModelError, match="could not compile"):
         engine_module.Engine(EngineOptions(model=converted[0], provider="openvino"))
+
+
+@needs_openvino
+def test_openvino_keeps_one_big_frame_in_flight(converted, monkeypatch):
+    """From 384² OpenVINO's own threads split a frame well: auto keeps one in flight (onnxruntime's CPU keeps two)."""
+    from vtbridge.render.f2f import engine as engine_module
+
+    model = open_model(converted[0])
+    monkeypatch.setattr(engine_module, "open_model", lambda folder: model.__class__(**{**model.__dict__, "size": 512}))
+    monkeypatch.setattr(os, "cpu_count", lambda: 8)
+    ov_engine = engine_module.Engine(EngineOptions(model=converted[0], provider="openvino"))
+    ort_engine = engine_module.Engine(EngineOptions(model=converted[0], provider="cpu"))
+    try:
+        assert ov_engine.workers == 1 and ort_engine.workers == 2
+    finally:
+        ov_engine.close(), ort_engine.close()

@@ -37,8 +37,8 @@ class F2FOptions:
     threads: int = 0  # threads per frame; 0: the cores shared out between the workers (OpenVINO: its own choice)
     precision: str = "auto"  # auto (fp16 on GPU providers, bf16 decoder on OpenVINO when measured visually
     # lossless, else fp32) | fp32 | fp16 | bf16 | int8 (CPU, lossy)
-    workers: int = 0  # frames in flight: 0 = auto (2 on a CPU with 2+ cores, onnxruntime's or OpenVINO's: more
-    # throughput, each picture shown one frame later; 1 on a GPU)
+    workers: int = 0  # frames in flight: 0 = auto (2 on a CPU with 2+ cores: more throughput, each picture shown one
+    # frame later; but 1 on OpenVINO from 384², where its threads split one frame well; 1 on a GPU)
     feather: float = 0.08  # soft-mask ramp, share of the crop side
     limits: MotionLimits = field(default_factory=lambda: MotionLimits(yaw=30.0, pitch=22.0, roll=35.0))
 
