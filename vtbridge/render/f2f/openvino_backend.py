@@ -82,7 +82,8 @@ class OvGraph:
     def run(self, names, feeds: dict) -> list[np.ndarray]:
         request = self._requests.get()
         try:
-            result = request.infer({name: feeds[name] for name in self.inputs})
+            # share_inputs: OpenVINO reads the arrays in place (the cached features need no copy every frame)
+            result = request.infer({name: feeds[name] for name in self.inputs}, share_inputs=True)
             wanted = names or self.outputs
             return [np.array(result[self._compiled.output(name)], copy=True) for name in wanted]
         finally:
