@@ -150,6 +150,7 @@ def render_file(spec: str, out: Path, settings: RenderSettings, *, explicit_fps:
 
         collector = ReportCollector(total, fps=settings.fps)
     n, first_t = 0, 0.0
+    drawn_by = _drawn_by(renderer)
     try:
         if sink is not None:
             sink.open(settings.width, settings.height, settings.fps)
@@ -182,7 +183,7 @@ def render_file(spec: str, out: Path, settings: RenderSettings, *, explicit_fps:
             sink.close()
     if n == 0:
         raise SourceError(f"source {spec!r} produced no frames to render")
-    print(f"{n} frames rendered ({settings.summary()}) -> {out}", file=sys.stderr)
+    print(f"{n} frames rendered ({settings.summary()}{drawn_by}) -> {out}", file=sys.stderr)
     if collector is not None:
         _finish_report(collector, renderer, report, strip)
     return 0
@@ -217,8 +218,9 @@ def render_live(spec: str, settings: RenderSettings, *, backend: str = "auto", d
     frames = 0
     try:
         source = open_source(spec, realtime=True, loop=True, image_fps=settings.fps)
-        print(f"virtual camera: {settings.summary()} -> {', '.join(s.description for s in sinks)}; "
-              f"Ctrl+C to stop", file=sys.stderr)
+        drawn_by = output.status().detail.get("renderer")
+        print(f"virtual camera: {settings.summary()}{'; ' + drawn_by if drawn_by else ''} -> "
+              f"{', '.join(s.description for s in sinks)}; Ctrl+C to stop", file=sys.stderr)
         t0 = next_status = time.monotonic()
         with Tracker() as tracker:
             while duration is None or time.monotonic() - t0 < duration:
@@ -242,6 +244,12 @@ def render_live(spec: str, settings: RenderSettings, *, backend: str = "auto", d
     if not quiet:
         print(f"stopped: {frames} frames tracked, {output.sent} sent, {output.dropped} dropped", file=sys.stderr)
     return 0
+
+
+def _drawn_by(renderer) -> str:
+    """"; <what draws the picture>" for renderers that run models (provider, precision), else ""."""
+    line = getattr(renderer, "status_line", None)
+    return f"; {line()}" if callable(line) else ""
 
 
 def status_line(output, tracking_fps: float, source=None) -> str:

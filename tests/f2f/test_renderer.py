@@ -203,6 +203,12 @@ def test_render_cli_reenact_with_the_f2f_engine(converted, tmp_path, monkeypatch
     shutil.copytree(converted[0], default_model_dir())
     out = tmp_path / "f2f.mp4"
     assert main(args + ["--out", str(out)]) == 0
+    from vtbridge.render.f2f import openvino_backend
+
+    said = capsys.readouterr().err.strip().splitlines()[-1]  # the provider that ran is in the summary
+    assert f"reenact f2f 256px on {'openvino' if openvino_backend.available() else 'cpu'} (" in said, said
+    assert main(args + ["--out", str(tmp_path / "cpu.mp4"), "--provider", "cpu", "--precision", "fp32"]) == 0
+    assert "on cpu (fp32," in capsys.readouterr().err.strip().splitlines()[-1]
     cap = cv2.VideoCapture(str(out))
     n = 0
     while (got := cap.read())[0]:

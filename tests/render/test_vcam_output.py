@@ -259,3 +259,14 @@ def test_calibrating_the_face_resets_a_renderers_own_neutral(monkeypatch):
         wait(lambda: renderer.calibrations == [None])  # None: pick the neutral from the next frames
     finally:
         out.close()
+
+
+def test_status_says_what_draws_the_picture():
+    """A renderer that runs a model says where (the dashboard shows every detail); plain effects say nothing."""
+    plain = VcamOutput(RenderSettings(width=320, height=240), [])
+    styled = VcamOutput(RenderSettings(mode="stylize", width=320, height=240, provider="cpu"), [])
+    try:
+        assert "renderer" not in plain.status().detail
+        assert styled.status().detail["renderer"] == "stylize on cpu"
+    finally:
+        plain.close(), styled.close()

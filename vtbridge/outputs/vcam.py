@@ -122,6 +122,9 @@ class VcamOutput:
                   "size": f"{self.settings.width}x{self.settings.height}", "mode": self.settings.mode,
                   "sinks": ", ".join(s.description for s in self.sinks) or "preview only",
                   "render_ms": round(self._render_ms, 1)}
+        status_line = getattr(self._renderer, "status_line", None)  # renderers that run models say where
+        if callable(status_line):
+            detail["renderer"] = status_line()
         return OutputStatus(name=self.name, state=state, packets=self.sent, last_error=error, detail=detail)
 
     def close(self, timeout: float = 1.0) -> None:

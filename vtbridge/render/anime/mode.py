@@ -41,6 +41,9 @@ class AnimeMode:
                                                          provider=settings.onnxruntime_provider),
                                             clock=clock, live=live)
 
+    def status_line(self) -> str:
+        return f"anime (THA3) on {self.renderer.provider}"
+
     def render(self, frame: Frame, face: FaceFrame | None) -> np.ndarray:
         return orient(self.renderer.render(frame, face), self.settings.mirror, self.settings.flip)
 

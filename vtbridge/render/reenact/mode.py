@@ -47,6 +47,11 @@ class ReenactMode:
             log.warning("portrait %s is smaller than the output: upscaled %.1fx; a larger picture looks sharper",
                         settings.portrait, self.upscaled)
 
+    def status_line(self) -> str:
+        """What draws the picture, for status displays (the f2f engine says its provider and precision)."""
+        status = getattr(self.reenactor, "status", None)
+        return status() if callable(status) else "reenact warp (built in)"
+
     def calibrate(self, face: FaceFrame | None = None) -> None:
         calibrate = getattr(self.reenactor, "calibrate", None)
         if calibrate is not None:

@@ -31,6 +31,9 @@ class StylizeMode:
         with timed(self.clock, "stylize"):
             return self.styler.paint(image, face, mask)
 
+    def status_line(self) -> str:
+        return f"stylize on {self.provider}"
+
     def render(self, frame: Frame, face: FaceFrame | None) -> np.ndarray:
         return self.meeting.render(frame, face)
 
