@@ -173,3 +173,22 @@ def test_openvino_keeps_one_big_frame_in_flight(converted, monkeypatch):
         assert ov_engine.workers == 1 and ort_engine.workers == 2
     finally:
         ov_engine.close(), ort_engine.close()
+
+
+@needs_openvino
+def test_fallback_takes_onnxruntimes_own_frames_in_flight(converted, monkeypatch):
+    """Falling back from OpenVINO at 512² (one frame in flight there), onnxruntime's CPU keeps its own two."""
+    from vtbridge.render.f2f import engine as engine_module
+
+    def broken(*args, **kwargs):
+        raise ModelError("OpenVINO could not compile 'f2f_decode.onnx' (unsupported op); convert the model again")
+
+    model = open_model(converted[0])
+    monkeypatch.setattr(engine_module, "open_model", lambda folder: model.__class__(**{**model.__dict__, "size": 512}))
+    monkeypatch.setattr(os, "cpu_count", lambda: 8)
+    monkeypatch.setattr(openvino_backend, "OvGraph", broken)
+    e = engine_module.Engine(EngineOptions(model=converted[0]))
+    try:
+        assert e.provider == "cpu" and e.workers == 2
+    finally:
+        e.close()

@@ -20,6 +20,7 @@ from pathlib import Path
 import numpy as np
 
 from vtbridge import paths
+from vtbridge.convert.onnx_check import cpu_session
 from vtbridge.errors import ModelError
 from vtbridge.fsutil import write_json_atomic, write_text_atomic
 from vtbridge.models import sha256_file
@@ -137,7 +138,6 @@ def smooth_noise(shape: tuple[int, ...], rng: np.random.Generator, cell: int = 1
 
 def export_stage(stage: str, nets: dict, path: Path, rng: np.random.Generator) -> float:
     """Write the stage's ONNX graph to ``path``; return the max |onnxruntime - PyTorch| on random inputs."""
-    import onnxruntime as ort
     import torch
 
     from vtbridge.convert.tha3_networks import STAGES
@@ -161,10 +161,7 @@ def export_stage(stage: str, nets: dict, path: Path, rng: np.random.Generator) -
             *(a.double() for a in args))))
         nets[net_name].float()
     expected = expected if isinstance(expected, tuple) else (expected,)
-    so = ort.SessionOptions()
-    so.log_severity_level = 3
-    session = ort.InferenceSession(str(path), sess_options=so, providers=["CPUExecutionProvider"])
-    got = session.run(list(outputs), {n: a for (n, _), a in zip(inputs, feeds)})
+    got = cpu_session(path).run(list(outputs), {n: a for (n, _), a in zip(inputs, feeds)})
     return max(float(np.max(np.abs(g - e.numpy()))) for g, e in zip(got, expected))
 
 

@@ -21,6 +21,7 @@ import torch
 
 from vtbridge.convert.f2f import graphs
 from vtbridge.convert.f2f.checkpoint import load_networks
+from vtbridge.convert.onnx_check import cpu_session
 from vtbridge.errors import ModelError
 from vtbridge.models import sha256_file
 from vtbridge.render.f2f.model import DECODE_FILE, DRIVE_FILE, MANIFEST, MOTION_FILE, SOURCE_FILE, VARIANT_FILES
@@ -54,11 +55,7 @@ def _export(module: torch.nn.Module, example: tuple, names_in, names_out, path: 
 
 
 def _compare(module: torch.nn.Module, path: Path, examples: list[tuple], names_in) -> float:
-    import onnxruntime as ort
-
-    so = ort.SessionOptions()
-    so.log_severity_level = 3
-    session = ort.InferenceSession(str(path), sess_options=so, providers=["CPUExecutionProvider"])
+    session = cpu_session(path)
     worst = 0.0
     for example in examples:
         with torch.no_grad():
@@ -77,12 +74,7 @@ def _compare(module: torch.nn.Module, path: Path, examples: list[tuple], names_i
 
 def _compare_parts(reference: torch.nn.Module, folder: Path, examples: list[tuple]) -> float:
     """The motion and decode graphs chained through their ``field`` against the unrewritten drive step."""
-    import onnxruntime as ort
-
-    so = ort.SessionOptions()
-    so.log_severity_level = 3
-    motion = ort.InferenceSession(str(folder / MOTION_FILE), sess_options=so, providers=["CPUExecutionProvider"])
-    decode = ort.InferenceSession(str(folder / DECODE_FILE), sess_options=so, providers=["CPUExecutionProvider"])
+    motion, decode = cpu_session(folder / MOTION_FILE), cpu_session(folder / DECODE_FILE)
     worst = 0.0
     for example in examples:
         feeds = _feeds(example)

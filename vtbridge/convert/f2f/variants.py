@@ -20,6 +20,8 @@ from pathlib import Path
 
 import numpy as np
 
+from vtbridge.convert.onnx_check import cpu_session
+
 KEEP_FLOAT = ("de_conv_block", "f1_motion", "model1_3", "model2_3")
 FP16_MAX_ERROR = 0.02  # in the [-1, 1] picture: 2.5 levels of 255
 FP16_RMS_ERROR = 0.002
@@ -27,12 +29,7 @@ FP16_RMS_ERROR = 0.002
 
 def measure(float_graph: Path, other: Path, checks: list[dict]) -> dict:
     """{"max_error", "rms_error", "signal_rms"} of ``other``'s picture against the float graph's on ``checks``."""
-    import onnxruntime as ort
-
-    so = ort.SessionOptions()
-    so.log_severity_level = 3
-    ref = ort.InferenceSession(str(float_graph), so, providers=["CPUExecutionProvider"])
-    alt = ort.InferenceSession(str(other), so, providers=["CPUExecutionProvider"])
+    ref, alt = cpu_session(float_graph), cpu_session(other)
     errs, sig = [], []
     for feeds in checks:
         a, b = ref.run(["image"], feeds)[0], alt.run(["image"], feeds)[0]
@@ -46,15 +43,11 @@ def measure(float_graph: Path, other: Path, checks: list[dict]) -> dict:
 def measure_bf16(float_graph: Path, motion: Path, decode: Path, checks: list[dict]) -> dict | None:
     """The OpenVINO split precision (motion float32, decoder bfloat16) against the float graph, in levels of 255
     (``openvino_backend.picture_error``); None when OpenVINO is missing or this CPU has no bfloat16."""
-    import onnxruntime as ort
-
     from vtbridge.render.f2f import openvino_backend as ovb
 
     if not ovb.available() or not ovb.cpu_has_bf16():
         return None
-    so = ort.SessionOptions()
-    so.log_severity_level = 3
-    ref = ort.InferenceSession(str(float_graph), so, providers=["CPUExecutionProvider"])
+    ref = cpu_session(float_graph)
     split = ovb.OvDrive(motion, decode, "bf16")
     want = np.concatenate([ref.run(["image"], feeds)[0].ravel() for feeds in checks])
     got = np.concatenate([split.run(["image"], feeds)[0].ravel() for feeds in checks])

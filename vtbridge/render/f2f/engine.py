@@ -22,12 +22,10 @@ from vtbridge.errors import ModelError
 from vtbridge.render.f2f.landmark_image import landmark_images
 from vtbridge.render.f2f.model import F2FModel, open_model
 from vtbridge.render.onnx_session import SessionOptions, choose_provider, open_session
+from vtbridge.render.settings import PRECISIONS
 
 log = logging.getLogger(__name__)
 SOURCE_OUTPUTS = ("feat1", "feat2", "feat3", "feat4", "src_small0", "src_small1", "src_small2")
-
-
-PRECISIONS = ("auto", "fp32", "fp16", "bf16", "int8")
 
 
 @dataclass(frozen=True)
@@ -76,22 +74,22 @@ class Engine:
         if options.workers < 0:
             raise ModelError(f"workers must be 0 (auto) or more, got {options.workers}")
         self.provider = choose_engine_provider(options.provider, self.model)
+        self.precision = self._pick_precision(options.precision)
         cores = os.cpu_count() or 1
         self.workers = options.workers or self._auto_workers(cores)
-        threads = options.threads or max(1, cores // self.workers)
-        self.precision = self._pick_precision(options.precision)
-        self._pool = ThreadPoolExecutor(self.workers, thread_name_prefix="f2f") if self.workers > 1 else None
         if self.provider == "openvino":
             try:
                 self._open_openvino()
-                return
             except ModelError as exc:
                 if options.provider != "auto":
                     raise
                 log.warning("OpenVINO could not run this model (%s); using onnxruntime's CPU provider", exc)
                 self.provider = "cpu"
                 self.precision = self._pick_precision(options.precision)
-        self._open_onnxruntime(threads)
+                self.workers = options.workers or self._auto_workers(cores)  # onnxruntime's own choice
+        if self.provider != "openvino":
+            self._open_onnxruntime(options.threads or max(1, cores // self.workers))
+        self._pool = ThreadPoolExecutor(self.workers, thread_name_prefix="f2f") if self.workers > 1 else None
 
     def _auto_workers(self, cores: int) -> int:
         """Frames in flight: two on a multi-core CPU, where splitting one frame's operators over the cores scales
